@@ -1,0 +1,32 @@
+/** A row set as both backends return it. */
+export interface QueryResult<Row> {
+  rows: Row[]
+}
+
+/** What a transaction (and the database itself) can run. */
+export interface Queryable {
+  /** One statement with `$1…$n` parameters. */
+  query<Row = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<Row>>
+  /** Several statements separated by `;`, no parameters (migrations). */
+  exec(sql: string): Promise<void>
+}
+
+/**
+ * The one seam between Parley and a database. A backend is a folder under
+ * `src/db/` that implements it; nothing above this file knows which one runs.
+ */
+export interface Database extends Queryable {
+  /** A short description for log lines and errors, with no password in it. */
+  readonly description: string
+  /**
+   * How many write batches may be in flight at once. PGlite has a single
+   * connection, so more than one only queues inside it.
+   */
+  readonly maxConcurrentWrites: number
+  /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  close(): Promise<void>
+}

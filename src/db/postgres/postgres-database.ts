@@ -1,0 +1,94 @@
+import pg from 'pg'
+import type { Database, Queryable, QueryResult } from '../database.js'
+import { translateError } from '../translate-error.js'
+
+/** Options for the node-postgres backend. */
+export interface PostgresOptions {
+  /** Most connections the pool opens (default 10). */
+  maxConnections?: number
+  /** How long to wait for a connection before giving up (default 10 s). */
+  connectTimeoutMs?: number
+}
+
+/**
+ * Opens a pool on a PostgreSQL URL. Holds no session state between
+ * statements (no `SET`, no prepared statement names), so transaction poolers
+ * such as Supabase's pooler and PgBouncer work.
+ */
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Database> {
+  const description = describeUrl(url)
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+  })
+  // An idle client that loses its server emits here; without a listener the
+  // process would crash. The next query reports the outage to its caller.
+  pool.on('error', () => {})
+
+  const run = async <Row>(target: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
+    try {
+      const result = await target.query(sql, params as unknown[] | undefined)
+      return { rows: result.rows as Row[] }
+    } catch (error) {
+      throw translateError(error, description)
+    }
+  }
+
+  const database: Database = {
+    description,
+    maxConcurrentWrites: Math.max(1, Math.floor((options.maxConnections ?? 10) / 4)),
+    query: <Row>(sql: string, params?: readonly unknown[]) => run<Row>(pool, sql, params) as Promise<QueryResult<Row>>,
+    async exec(sql) {
+      await run(pool, sql)
+    },
+    async transaction(fn) {
+      let client: pg.PoolClient
+      try {
+        client = await pool.connect()
+      } catch (error) {
+        throw translateError(error, description)
+      }
+      const tx: Queryable = {
+        query: <Row>(sql: string, params?: readonly unknown[]) => run<Row>(client, sql, params) as Promise<QueryResult<Row>>,
+        async exec(sql) {
+          await run(client, sql)
+        },
+      }
+      try {
+        await run(client, 'begin')
+        const result = await fn(tx)
+        await run(client, 'commit')
+        client.release()
+        return result
+      } catch (error) {
+        const rollback = await client.query('rollback').then(
+          () => undefined,
+          (rollbackError: unknown) => rollbackError,
+        )
+        client.release(rollback instanceof Error ? rollback : undefined)
+        throw error
+      }
+    },
+    close: () => pool.end(),
+  }
+  // Connect once now, so that a wrong URL or password fails here, clearly.
+  try {
+    await database.query('select 1')
+  } catch (error) {
+    await pool.end().catch(() => {})
+    throw error
+  }
+  return database
+}
+
+/** The URL without its password, for messages. */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'the PostgreSQL URL'
+  }
+}

@@ -1,0 +1,15 @@
+/** The part of a pino logger Parley calls; pass `pino()` or anything shaped like it. */
+export interface Logger {
+  info(fields: object, message: string): void
+  warn(fields: object, message: string): void
+  error(fields: object, message: string): void
+  debug(fields: object, message: string): void
+}
+
+/** The default: says nothing. */
+export const silentLogger: Logger = {
+  info() {},
+  warn() {},
+  error() {},
+  debug() {},
+}

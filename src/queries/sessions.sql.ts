@@ -1,0 +1,37 @@
+// Queries on conversation_sessions. Columns come back camelCased, ready for `Session`.
+
+const sessionColumns = /* sql */ `
+  session_id as "sessionId", user_id as "userId", started_at as "startedAt",
+  ended_at as "endedAt", is_active as "isActive", duration_seconds as "durationSeconds",
+  topics_discussed as "topicsDiscussed", metadata, message_count as "messageCount",
+  ended_reason as "endedReason"`
+
+/** Inserts a session unless its id exists; returns nothing in that case. The triggers fill id, aliases and times. */
+export const insertSession = /* sql */ `
+  insert into conversation_sessions (session_id, user_id, metadata, session_start)
+  values ($1::uuid, $2::uuid, $3::jsonb, $4::timestamptz)
+  on conflict do nothing
+  returning ${sessionColumns}`
+
+export const selectSession = /* sql */ `
+  select ${sessionColumns} from conversation_sessions where session_id = $1::uuid`
+
+/** Ends a running session; returns nothing when it does not exist or has already ended. */
+export const endSession = /* sql */ `
+  update conversation_sessions set session_end = now(), ended_reason = $2
+  where session_id = $1::uuid and is_active
+  returning ${sessionColumns}`
+
+/**
+ * A page of sessions, newest first. The cursor is the last row's start (as
+ * text, microseconds kept) and id; `cursorStart` is that text for each row.
+ */
+export const listSessions = /* sql */ `
+  select ${sessionColumns},
+    to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "cursorStart"
+  from conversation_sessions
+  where ($1::uuid is null or user_id = $1::uuid)
+    and ($2::boolean is null or is_active = $2::boolean)
+    and ($3::timestamptz is null or (started_at, session_id) < ($3::timestamptz, $4::uuid))
+  order by started_at desc, session_id desc
+  limit $5`

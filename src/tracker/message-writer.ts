@@ -1,0 +1,209 @@
+import type { Database } from '../db/database.js'
+import { ConflictError, NotFoundError, UnavailableError } from '../errors.js'
+import { insertMessageBatch } from '../queries/messages.sql.js'
+import type { Message } from './types.js'
+import type { ValidMessage } from './validate.js'
+
+/** Most rows in one batch statement. */
+export const MAX_BATCH_ROWS = 2000
+
+interface PendingWrite {
+  messages: ValidMessage[]
+  resolve: (stored: StoredMessage[]) => void
+  reject: (error: unknown) => void
+}
+
+/** A message as committed, and whether this write inserted it (or found it stored). */
+export interface StoredMessage {
+  message: Message
+  inserted: boolean
+}
+
+interface BatchRow {
+  ord: number
+  callerFailed: boolean
+  sessionFound: boolean
+  sessionActive: boolean
+  differs: boolean
+  stored: boolean
+  seq: number | string
+  createdAt: Date
+  userId: string | null
+  inserted: boolean
+}
+
+/**
+ * Group commit. Callers queue their messages; whenever a write slot is free,
+ * everything queued goes to the database in one statement. While a batch is
+ * in flight the next one gathers, so under load each round trip and each
+ * fsync carries many callers' rows. A caller's promise settles only after
+ * its rows are committed, or with the error that concerns its rows alone.
+ */
+export class MessageWriter {
+  readonly #database: Database
+  readonly #queue: PendingWrite[] = []
+  readonly #idleWaiters: Array<() => void> = []
+  #inFlight = 0
+  #scheduled = false
+
+  constructor(database: Database) {
+    this.#database = database
+  }
+
+  /** Stores one caller's messages, all or none. */
+  write(messages: ValidMessage[]): Promise<StoredMessage[]> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ messages, resolve, reject })
+      this.#schedule()
+    })
+  }
+
+  /** Resolves once everything queued before the call has settled. */
+  async drain(): Promise<void> {
+    if (this.#queue.length === 0 && this.#inFlight === 0) return
+    await new Promise<void>((resolve) => this.#idleWaiters.push(resolve))
+  }
+
+  // Deferred by a microtask so that callers in the same tick share a batch.
+  #schedule(): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    queueMicrotask(() => {
+      this.#scheduled = false
+      this.#pump()
+    })
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.#database.maxConcurrentWrites && this.#queue.length > 0) {
+      const batch = this.#takeBatch()
+      this.#inFlight++
+      void this.#flush(batch).finally(() => {
+        this.#inFlight--
+        this.#pump()
+        if (this.#queue.length === 0 && this.#inFlight === 0) {
+          for (const resolve of this.#idleWaiters.splice(0)) resolve()
+        }
+      })
+    }
+  }
+
+  // A message id may be in a batch once; a second write of it (a retry while
+  // the first is queued) waits for the next batch, where it is compared with
+  // the stored row.
+  #takeBatch(): PendingWrite[] {
+    const batch: PendingWrite[] = []
+    const ids = new Set<string>()
+    let rows = 0
+    for (let index = 0; index < this.#queue.length; ) {
+      const write = this.#queue[index]!
+      const fits = batch.length === 0 || rows + write.messages.length <= MAX_BATCH_ROWS
+      if (fits && !write.messages.some((message) => ids.has(message.id))) {
+        for (const message of write.messages) ids.add(message.id)
+        rows += write.messages.length
+        batch.push(write)
+        this.#queue.splice(index, 1)
+      } else {
+        index++
+      }
+      if (rows >= MAX_BATCH_ROWS) break
+    }
+    return batch
+  }
+
+  async #flush(batch: PendingWrite[]): Promise<void> {
+    let result: BatchRow[]
+    try {
+      result = await this.#insert(batch)
+    } catch (error) {
+      // Something the checks did not foresee (a user's own trigger, say) failed
+      // the statement. Retry each caller alone, so it fails only its own.
+      if (batch.length > 1 && !(error instanceof UnavailableError)) {
+        await Promise.all(batch.map((write) => this.#flush([write])))
+      } else {
+        for (const write of batch) write.reject(error)
+      }
+      return
+    }
+    let ord = 0
+    for (const write of batch) {
+      const rows = result.slice(ord, ord + write.messages.length)
+      ord += write.messages.length
+      this.#settle(write, rows)
+    }
+  }
+
+  async #insert(batch: PendingWrite[]): Promise<BatchRow[]> {
+    const input = batch.flatMap((write, caller) =>
+      write.messages.map((message) => ({
+        caller,
+        id: message.id,
+        session_id: message.sessionId,
+        role: message.role,
+        content: message.content,
+        audio_url: message.audioUrl,
+        metadata: message.metadata,
+        created_at: message.createdAt?.toISOString() ?? null,
+      })),
+    )
+    const json = JSON.stringify(input.map((row, ord) => ({ ord, ...row })))
+    const { rows } = await this.#database.query<BatchRow>(insertMessageBatch, [json])
+    return rows
+  }
+
+  #settle(write: PendingWrite, rows: BatchRow[]): void {
+    const failure = rows.find((row) => row.callerFailed && !isFine(row))
+    if (failure) {
+      write.reject(rowError(write.messages[failure.ord - rows[0]!.ord]!, failure))
+      return
+    }
+    // A concurrent writer stored one of these ids between our read and our
+    // insert: go round again, and the next batch sees it as stored.
+    if (rows.some((row) => !row.stored)) {
+      this.#queue.push(write)
+      this.#schedule()
+      return
+    }
+    write.resolve(
+      rows.map((row, index) => {
+        const input = write.messages[index]!
+        return {
+          inserted: row.inserted,
+          message: {
+            id: input.id,
+            sessionId: input.sessionId,
+            userId: row.userId,
+            role: input.role,
+            content: input.content,
+            audioUrl: input.audioUrl,
+            metadata: input.metadata,
+            createdAt: row.createdAt,
+            seq: Number(row.seq),
+          },
+        }
+      }),
+    )
+  }
+}
+
+function isFine(row: BatchRow): boolean {
+  return row.stored ? !row.differs : row.sessionFound && row.sessionActive
+}
+
+function rowError(message: ValidMessage, row: BatchRow): Error {
+  if (row.differs) {
+    return new ConflictError(
+      'MESSAGE_CONFLICT',
+      `message ${message.id} is already stored with different content; give a new message a new id`,
+      { details: { id: message.id, sessionId: message.sessionId } },
+    )
+  }
+  if (!row.sessionFound) {
+    return new NotFoundError('SESSION_NOT_FOUND', `session ${message.sessionId} does not exist; start it first`, {
+      details: { sessionId: message.sessionId },
+    })
+  }
+  return new ConflictError('SESSION_ENDED', `session ${message.sessionId} has ended; start a new session`, {
+    details: { sessionId: message.sessionId },
+  })
+}

@@ -1,0 +1,214 @@
+import { v7 as uuidv7 } from 'uuid'
+import { ValidationError } from '../errors.js'
+import {
+  ROLES,
+  type AddMessageInput,
+  type Limits,
+  type ListMessagesOptions,
+  type ListSessionsOptions,
+  type Metadata,
+  type Role,
+  type StartSessionInput,
+} from './types.js'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const MAX_REASON_LENGTH = 200
+const MAX_URL_LENGTH = 2048
+
+/** A message checked and normalised, ready for the batch insert. */
+export interface ValidMessage {
+  id: string
+  sessionId: string
+  role: Role
+  content: string
+  audioUrl: string | null
+  metadata: Metadata
+  createdAt: Date | null
+}
+
+export interface ValidSessionStart {
+  sessionId: string | null
+  userId: string | null
+  metadata: Metadata
+  startedAt: Date | null
+}
+
+export function validateStartSession(input: StartSessionInput | undefined, limits: Limits): ValidSessionStart {
+  const value = objectOf(input ?? {}, 'input', ['sessionId', 'userId', 'metadata', 'startedAt'])
+  return {
+    sessionId: optionalUuid(value.sessionId, 'sessionId'),
+    userId: optionalUuid(value.userId, 'userId'),
+    metadata: optionalMetadata(value.metadata, 'metadata', limits),
+    startedAt: optionalDate(value.startedAt, 'startedAt'),
+  }
+}
+
+export function validateMessages(inputs: readonly AddMessageInput[], limits: Limits): ValidMessage[] {
+  if (!Array.isArray(inputs)) throw new ValidationError('messages', 'must be an array of messages')
+  if (inputs.length === 0) throw new ValidationError('messages', 'must hold at least one message')
+  if (inputs.length > limits.maxMessagesPerCall) {
+    throw new ValidationError('messages', `holds ${inputs.length} messages; at most ${limits.maxMessagesPerCall} per call`)
+  }
+  const seen = new Set<string>()
+  return inputs.map((input, index) => {
+    const message = validateMessage(input, limits, inputs.length === 1 ? '' : `messages[${index}].`)
+    if (seen.has(message.id)) throw new ValidationError(`messages[${index}].id`, 'appears twice in one call')
+    seen.add(message.id)
+    return message
+  })
+}
+
+function validateMessage(input: AddMessageInput, limits: Limits, prefix: string): ValidMessage {
+  const value = objectOf(input, prefix ? prefix.slice(0, -1) : 'message', [
+    'sessionId',
+    'role',
+    'content',
+    'id',
+    'audioUrl',
+    'metadata',
+    'createdAt',
+  ])
+  const role = value.role
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
+    throw new ValidationError(`${prefix}role`, `must be one of ${ROLES.join(', ')}; got ${describe(role)}`)
+  }
+  return {
+    id: optionalUuid(value.id, `${prefix}id`) ?? uuidv7(),
+    sessionId: requiredUuid(value.sessionId, `${prefix}sessionId`),
+    role: role as Role,
+    content: text(value.content, `${prefix}content`, limits.maxContentBytes),
+    audioUrl: optionalUrl(value.audioUrl, `${prefix}audioUrl`),
+    metadata: optionalMetadata(value.metadata, `${prefix}metadata`, limits),
+    createdAt: optionalDate(value.createdAt, `${prefix}createdAt`),
+  }
+}
+
+export function validateSessionId(value: unknown, field = 'sessionId'): string {
+  return requiredUuid(value, field)
+}
+
+export function validateEndReason(value: unknown): string | null {
+  const options = objectOf(value ?? {}, 'options', ['reason'])
+  if (options.reason === undefined || options.reason === null) return null
+  return text(options.reason, 'reason', MAX_REASON_LENGTH)
+}
+
+export function validateListMessages(options: ListMessagesOptions | undefined): { after: string | null; limit: number } {
+  const value = objectOf(options ?? {}, 'options', ['after', 'limit'])
+  return { after: optionalUuid(value.after, 'after'), limit: optionalLimit(value.limit, 100, 1000) }
+}
+
+export function validateListSessions(options: ListSessionsOptions | undefined): {
+  userId: string | null
+  active: boolean | null
+  limit: number
+  cursor: string | null
+} {
+  const value = objectOf(options ?? {}, 'options', ['userId', 'active', 'limit', 'cursor'])
+  if (value.active !== undefined && value.active !== null && typeof value.active !== 'boolean') {
+    throw new ValidationError('active', `must be true or false; got ${describe(value.active)}`)
+  }
+  if (value.cursor !== undefined && value.cursor !== null && typeof value.cursor !== 'string') {
+    throw new ValidationError('cursor', 'must be the nextCursor string of the previous page')
+  }
+  return {
+    userId: optionalUuid(value.userId, 'userId'),
+    active: (value.active as boolean | undefined) ?? null,
+    limit: optionalLimit(value.limit, 50, 500),
+    cursor: (value.cursor as string | undefined) ?? null,
+  }
+}
+
+function objectOf(value: unknown, field: string, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError(field, `must be an object; got ${describe(value)}`)
+  }
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      const prefix = field === 'input' || field === 'message' || field === 'options' ? '' : `${field}.`
+      throw new ValidationError(`${prefix}${key}`, `is not a known field (known: ${allowed.join(', ')})`)
+    }
+  }
+  return value as Record<string, unknown>
+}
+
+function requiredUuid(value: unknown, field: string): string {
+  if (value === undefined || value === null) throw new ValidationError(field, 'is required')
+  if (typeof value !== 'string' || !UUID.test(value)) {
+    throw new ValidationError(field, `must be a UUID such as 0192f3a4-7b1c-7d2e-8f90-a1b2c3d4e5f6; got ${describe(value)}`)
+  }
+  return value.toLowerCase()
+}
+
+function optionalUuid(value: unknown, field: string): string | null {
+  return value === undefined || value === null ? null : requiredUuid(value, field)
+}
+
+function text(value: unknown, field: string, maxBytes: number): string {
+  if (typeof value !== 'string') throw new ValidationError(field, `must be a string; got ${describe(value)}`)
+  if (value.includes('\u0000')) throw new ValidationError(field, 'must not contain NUL (\\u0000) characters')
+  const bytes = Buffer.byteLength(value, 'utf8')
+  if (bytes > maxBytes) throw new ValidationError(field, `is ${bytes} bytes; the limit is ${maxBytes}`)
+  return value
+}
+
+function optionalUrl(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null
+  const url = text(value, field, MAX_URL_LENGTH)
+  if (!URL.canParse(url)) throw new ValidationError(field, `must be an absolute URL such as https://…/turn.wav; got "${url.slice(0, 80)}"`)
+  return url
+}
+
+function optionalMetadata(value: unknown, field: string, limits: Limits): Metadata {
+  if (value === undefined || value === null) return {}
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ValidationError(field, `must be a JSON object; got ${describe(value)}`)
+  }
+  let json: string
+  try {
+    json = JSON.stringify(value)
+  } catch (error) {
+    throw new ValidationError(field, `cannot be stored as JSON: ${(error as Error).message}`)
+  }
+  const bytes = Buffer.byteLength(json, 'utf8')
+  if (bytes > limits.maxMetadataBytes) {
+    throw new ValidationError(field, `is ${bytes} bytes as JSON; the limit is ${limits.maxMetadataBytes}`)
+  }
+  const normalised = JSON.parse(json) as Metadata
+  if (containsNul(normalised)) throw new ValidationError(field, 'must not contain NUL (\\u0000) characters')
+  return normalised
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000')
+  if (Array.isArray(value)) return value.some(containsNul)
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).some(([key, inner]) => key.includes('\u0000') || containsNul(inner))
+  }
+  return false
+}
+
+function optionalDate(value: unknown, field: string): Date | null {
+  if (value === undefined || value === null) return null
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined
+  if (!date || Number.isNaN(date.getTime())) {
+    throw new ValidationError(field, `must be a date or an ISO 8601 timestamp; got ${describe(value)}`)
+  }
+  return date
+}
+
+function optionalLimit(value: unknown, fallback: number, max: number): number {
+  if (value === undefined || value === null) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new ValidationError('limit', `must be a whole number from 1 to ${max}; got ${describe(value)}`)
+  }
+  return value
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`
+  if (typeof value === 'object') return 'an object'
+  return `${typeof value} ${String(value)}`
+}
