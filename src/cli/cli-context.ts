@@ -1,0 +1,40 @@
+import pino from 'pino'
+import pretty from 'pino-pretty'
+import { DEFAULT_DATABASE_URL } from '../db/open-database.js'
+import type { Logger } from '../logger.js'
+
+/** What a command needs from the outside world; tests pass their own. */
+export interface CliContext {
+  env: NodeJS.ProcessEnv
+  stdout: NodeJS.WritableStream & { isTTY?: boolean }
+  stderr: NodeJS.WritableStream & { isTTY?: boolean }
+}
+
+export const processContext: CliContext = {
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+}
+
+/** `--database-url` > `DATABASE_URL` > the embedded default. */
+export function databaseUrl(flag: string | undefined, context: CliContext): string {
+  return flag ?? context.env.DATABASE_URL ?? DEFAULT_DATABASE_URL
+}
+
+/** Seed-style lines on a terminal, JSON lines otherwise (the way pino is meant to be read). */
+export function createCliLogger(context: CliContext, stream: 'stdout' | 'stderr' = 'stdout'): Logger {
+  const destination = context[stream]
+  if (destination.isTTY) {
+    return pino(
+      pretty({
+        destination: destination as NodeJS.WritableStream & { fd?: number },
+        sync: true,
+        colorize: true,
+        hideObject: true,
+        ignore: 'pid,hostname',
+        translateTime: 'SYS:HH:MM:ss.l',
+      }),
+    )
+  }
+  return pino({ base: undefined }, destination)
+}
