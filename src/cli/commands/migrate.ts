@@ -34,6 +34,7 @@ export async function migrateCommand(options: MigrateOptions, context: CliContex
       for (const migration of result.applied) {
         context.stdout.write(`✅ Applied migration ${migration.version} (${migration.name})\n`)
       }
+      context.stdout.write(`✅ ${database.description} is up to date\n`)
     }
     return 0
   } finally {
