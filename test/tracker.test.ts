@@ -6,6 +6,17 @@ import type { Logger } from '../src/logger.js'
 import { createTracker, type Tracker } from '../src/tracker/tracker.js'
 import { describeEachBackend } from './support/backends.js'
 
+/** The same database, with `hook` awaited before each group-commit statement. */
+function beforeEachBatch(database: Database, hook: () => Promise<void>): Database {
+  return {
+    ...database,
+    async query<Row>(sql: string, params?: readonly unknown[]) {
+      if (sql.includes('parley_insert_messages')) await hook()
+      return database.query<Row>(sql, params)
+    },
+  }
+}
+
 describeEachBackend('tracker', (backend) => {
   let database: Database
   let tracker: Tracker
@@ -21,13 +32,9 @@ describeEachBackend('tracker', (backend) => {
   beforeAll(async () => {
     database = await backend.migratedDatabase()
     // Counts the group-commit statements that reach the real database.
-    const counting: Database = {
-      ...database,
-      query: (sql, params) => {
-        if (sql.includes('jsonb_to_recordset')) batchStatements++
-        return database.query(sql, params)
-      },
-    }
+    const counting = beforeEachBatch(database, async () => {
+      batchStatements++
+    })
     tracker = await createTracker({ database: counting, logger })
   })
 
@@ -171,6 +178,21 @@ describeEachBackend('tracker', (backend) => {
     const ended = await tracker.endSession(sessionId)
     await Promise.all(pending)
     expect(ended.messageCount).toBe(1)
+  })
+
+  it('ends a session without waiting for other sessions’ writes', async () => {
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    // Holds every batch back until the test opens the gate.
+    const gated = await createTracker({ database: beforeEachBatch(database, () => gate) })
+    const busy = await gated.startSession({})
+    const quiet = await gated.startSession({})
+    const held = gated.addMessage({ sessionId: busy.sessionId, role: 'user', content: 'held back' })
+    const ended = await gated.endSession(quiet.sessionId)
+    expect(ended.messageCount).toBe(0)
+    release()
+    await held
+    await gated.close()
   })
 
   it('reports unknown sessions as not found', async () => {

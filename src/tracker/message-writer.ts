@@ -42,7 +42,8 @@ interface BatchRow {
 export class MessageWriter {
   readonly #database: Database
   readonly #queue: PendingWrite[] = []
-  readonly #idleWaiters: Array<() => void> = []
+  /** Every write not yet settled, with the sessions it touches. */
+  readonly #unsettled = new Map<Promise<unknown>, Set<string>>()
   #inFlight = 0
   #scheduled = false
 
@@ -52,16 +53,27 @@ export class MessageWriter {
 
   /** Stores one caller's messages, all or none. */
   write(messages: ValidMessage[]): Promise<StoredMessage[]> {
-    return new Promise((resolve, reject) => {
+    const written = new Promise<StoredMessage[]>((resolve, reject) => {
       this.#queue.push({ messages, resolve, reject })
       this.#schedule()
     })
+    const settled = written.then(
+      () => {},
+      () => {},
+    )
+    this.#unsettled.set(settled, new Set(messages.map((message) => message.sessionId)))
+    void settled.then(() => this.#unsettled.delete(settled))
+    return written
   }
 
-  /** Resolves once everything queued before the call has settled. */
-  async drain(): Promise<void> {
-    if (this.#queue.length === 0 && this.#inFlight === 0) return
-    await new Promise<void>((resolve) => this.#idleWaiters.push(resolve))
+  /**
+   * Resolves once the writes queued before the call have settled: all of
+   * them, or those touching one session (so ending a session does not wait
+   * for other conversations that keep writing).
+   */
+  async drain(sessionId?: string): Promise<void> {
+    const waiting = [...this.#unsettled].filter(([, sessions]) => sessionId === undefined || sessions.has(sessionId))
+    await Promise.all(waiting.map(([settled]) => settled))
   }
 
   // Deferred by a microtask so that callers in the same tick share a batch.
@@ -81,9 +93,6 @@ export class MessageWriter {
       void this.#flush(batch).finally(() => {
         this.#inFlight--
         this.#pump()
-        if (this.#queue.length === 0 && this.#inFlight === 0) {
-          for (const resolve of this.#idleWaiters.splice(0)) resolve()
-        }
       })
     }
   }

@@ -142,8 +142,8 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
       assertOpen()
       const id = validateSessionId(sessionId)
       const reason = validateEndReason(endOptions)
-      // Messages this process still has queued belong before the end.
-      await writer.drain()
+      // Messages this process still has queued for the session belong before the end.
+      await writer.drain(id)
       const { rows } = await database.query<Session>(sessionQueries.endSession, [id, reason])
       const session = rows[0] ?? (await getSession(id))
       const ended = summary(session)
