@@ -22,8 +22,8 @@ const USAGE = `usage: node bench/group-commit.js [--backends=pglite,postgres] [-
 
 /** Messages per concurrency level when nothing overrides it. */
 const DEFAULT_MESSAGES = {
-  pglite: { 1: 400, 16: 1000, 256: 1024 },
-  postgres: { 1: 1000, 16: 3000, 256: 4096 },
+  pglite: { 1: 500, 16: 1600, 256: 2048 },
+  postgres: { 1: 1500, 16: 4000, 256: 5120 },
 }
 
 const BASELINE_INSERT = 'INSERT INTO conversation_messages (session_id, role, content) VALUES ($1,$2,$3)'
@@ -196,7 +196,10 @@ async function withPostgresDatabase(fn) {
 }
 
 // Ctrl-C: drop the throwaway database before leaving.
+let interrupted = false
 process.once('SIGINT', () => {
+  interrupted = true
+  process.stderr.write('interrupted: dropping the benchmark database\n')
   const drop = dropPending ?? (async () => {})
   drop().finally(() => process.exit(130))
 })
@@ -249,7 +252,7 @@ try {
     )
   }
 } catch (error) {
-  console.error(error)
+  if (!interrupted) console.error(error)
   exitCode = 1
 }
 process.exitCode = exitCode

@@ -33,10 +33,11 @@ begin
     end if;
   end if;
 
-  -- Switching is_active off ends the session now.
+  -- Switching is_active off ends the session now, or at its start when the
+  -- writer's clock put the start ahead of the database's (never before it).
   if new.is_active is false and new.session_end is null
      and (tg_op = 'INSERT' or old.is_active) then
-    new.session_end := now();
+    new.session_end := greatest(now(), new.session_start);
   end if;
   new.started_at := new.session_start;
   new.ended_at := new.session_end;
@@ -70,7 +71,7 @@ create trigger parley_session_before_write
   before insert or update on conversation_sessions
   for each row execute function parley_session_before_write();
 
-create or replace function parley_message_before_insert() returns trigger
+create or replace function parley_message_before_write() returns trigger
 language plpgsql as $$
 begin
   if new.user_id is null then
@@ -83,17 +84,31 @@ begin
 end
 $$;
 
-create trigger parley_message_before_insert
-  before insert on conversation_messages
-  for each row execute function parley_message_before_insert();
+create trigger parley_message_before_write
+  before insert or update on conversation_messages
+  for each row execute function parley_message_before_write();
 
--- message_count, one update per session and statement, however many rows.
+-- message_count: one update per session and statement, however many rows.
+-- Sessions are locked in one order first, so that concurrent writers
+-- touching the same sessions cannot deadlock.
+create or replace function parley_adjust_message_counts(session_ids uuid[], deltas bigint[]) returns void
+language plpgsql as $$
+begin
+  perform 1 from conversation_sessions
+  where session_id = any(session_ids)
+  order by session_id
+  for no key update;
+  update conversation_sessions s set message_count = greatest(s.message_count + change.delta, 0)
+  from unnest(session_ids, deltas) as change(session_id, delta)
+  where s.session_id = change.session_id and change.delta <> 0;
+end
+$$;
+
 create or replace function parley_messages_count_inserted() returns trigger
 language plpgsql as $$
 begin
-  update conversation_sessions s set message_count = s.message_count + added.n
-  from (select session_id, count(*) as n from inserted_messages group by session_id) added
-  where s.session_id = added.session_id;
+  perform parley_adjust_message_counts(array_agg(session_id), array_agg(n))
+  from (select session_id, count(*) as n from inserted_messages group by session_id) added;
   return null;
 end
 $$;
@@ -101,9 +116,8 @@ $$;
 create or replace function parley_messages_count_deleted() returns trigger
 language plpgsql as $$
 begin
-  update conversation_sessions s set message_count = greatest(s.message_count - removed.n, 0)
-  from (select session_id, count(*) as n from deleted_messages group by session_id) removed
-  where s.session_id = removed.session_id;
+  perform parley_adjust_message_counts(array_agg(session_id), array_agg(-n))
+  from (select session_id, count(*) as n from deleted_messages group by session_id) removed;
   return null;
 end
 $$;
@@ -111,15 +125,14 @@ $$;
 create or replace function parley_messages_count_moved() returns trigger
 language plpgsql as $$
 begin
-  update conversation_sessions s set message_count = s.message_count + delta.n
+  perform parley_adjust_message_counts(array_agg(session_id), array_agg(n))
   from (
-    select session_id, sum(n) as n from (
+    select session_id, sum(n)::bigint as n from (
       select session_id, count(*) as n from inserted_messages group by session_id
       union all
       select session_id, -count(*) as n from deleted_messages group by session_id
     ) changes group by session_id
-  ) delta
-  where s.session_id = delta.session_id and delta.n <> 0;
+  ) delta;
   return null;
 end
 $$;

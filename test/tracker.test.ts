@@ -172,6 +172,12 @@ describeEachBackend('tracker', (backend) => {
     expect(session).toMatchObject({ isActive: false, endedReason: 'hangup', durationSeconds: ended.durationSeconds })
   })
 
+  it('ends a session whose client-stamped start is ahead of the database clock', async () => {
+    const { sessionId } = await tracker.startSession({ startedAt: new Date(Date.now() + 60_000) })
+    const ended = await tracker.endSession(sessionId)
+    expect(ended.durationSeconds).toBe(0)
+  })
+
   it('counts messages still queued when endSession is called', async () => {
     const { sessionId } = await tracker.startSession({})
     const pending = [tracker.addMessage({ sessionId, role: 'user', content: 'quick' })]

@@ -16,9 +16,13 @@ export const insertSession = /* sql */ `
 export const selectSession = /* sql */ `
   select ${sessionColumns} from conversation_sessions where session_id = $1::uuid`
 
-/** Ends a running session; returns nothing when it does not exist or has already ended. */
+/**
+ * Ends a running session; returns nothing when it does not exist or has
+ * already ended. A start the client stamped ahead of the database clock is
+ * never after the end.
+ */
 export const endSession = /* sql */ `
-  update conversation_sessions set session_end = now(), ended_reason = $2
+  update conversation_sessions set session_end = greatest(now(), session_start), ended_reason = $2
   where session_id = $1::uuid and is_active
   returning ${sessionColumns}`
 
