@@ -127,9 +127,13 @@ alter table conversation_sessions
   add constraint conversation_sessions_metadata_is_object check (jsonb_typeof(metadata) = 'object'),
   add constraint conversation_sessions_message_count_not_negative check (message_count >= 0);
 
+-- The old schema allowed messages without a session or a role; such rows stop
+-- the upgrade here (rolled back) rather than being guessed at.
 alter table conversation_messages
   alter column id set default gen_random_uuid(),
+  alter column session_id set not null,
   alter column user_id drop not null,
+  alter column role set not null,
   alter column content set not null,
   alter column created_at set not null,
   alter column created_at set default now(),
