@@ -17,3 +17,8 @@ export {
 } from './migrations/migrator.js'
 export { migrations } from './migrations/generated.js'
 export { migrationChecksum, type MigrationSource } from './migrations/migration.js'
+export { checkSchema, expectedSchema } from './doctor/check-schema.js'
+export { compareSchema, type SchemaReport, type Problem, type ProblemKind, type FixKind } from './doctor/compare.js'
+export { buildFixSql } from './doctor/fix-sql.js'
+export { readCatalog } from './doctor/catalog.js'
+export type { SchemaSnapshot, TableShape, ColumnShape } from './doctor/schema.js'

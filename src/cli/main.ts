@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { ParleyError, UnavailableError, ValidationError } from '../errors.js'
 import { databaseUrl, processContext, type CliContext } from './cli-context.js'
 import { demoCommand } from './commands/demo.js'
+import { doctorCommand } from './commands/doctor.js'
 import { migrateCommand } from './commands/migrate.js'
 
 /** Exit codes, also in the README. */
@@ -35,11 +36,24 @@ export async function main(argv: readonly string[], context: CliContext = proces
     })
 
   program
+    .command('doctor')
+    .description('compare the live database with the schema Parley expects (exit 0 clean, 1 drift, 2 cannot check)')
+    .option('--database-url <url>', databaseHelp)
+    .option('--json', 'print the report as JSON')
+    .option('--fix-sql', 'print one idempotent SQL script that fixes what can be fixed without losing data')
+    .action(async (options: { databaseUrl?: string; json?: boolean; fixSql?: boolean }) => {
+      exitCode = await doctorCommand({ ...options, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    })
+
+  program
     .command('demo')
     .description('play a short simulated voice conversation through the tracker and show its log lines')
     .option('--database-url <url>', databaseHelp)
     .action(async (options: { databaseUrl?: string }) => {
-      exitCode = await demoCommand({ databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+      exitCode = await demoCommand(
+        { databaseUrl: databaseUrl(options.databaseUrl, context), migrate: context.env.PARLEY_AUTO_MIGRATE === '1' },
+        context,
+      )
     })
 
   try {

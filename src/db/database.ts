@@ -21,6 +21,8 @@ export interface Queryable {
 export interface Database extends Queryable {
   /** A short description for log lines and errors, with no password in it. */
   readonly description: string
+  /** In-process (PGlite): nobody else shares it, so pending migrations are applied on open. */
+  readonly embedded: boolean
   /**
    * How many write batches may be in flight at once. PGlite has a single
    * connection, so more than one only queues inside it.

@@ -7,7 +7,7 @@ import { migrationChecksum, type MigrationSource } from './migration.js'
 export const MIGRATIONS_TABLE = 'parley_migrations'
 
 // Any constant works; it only has to be the same in every Parley process.
-const MIGRATION_LOCK_KEY = 7_140_226_001
+export const MIGRATION_LOCK_KEY = 7_140_226_001
 
 /** A migration recorded in the database. */
 export interface AppliedMigration {

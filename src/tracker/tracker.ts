@@ -1,6 +1,8 @@
 import type { Database } from '../db/database.js'
 import { openDatabase, type DatabaseTarget } from '../db/open-database.js'
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
+import { describeProblem } from '../doctor/format-report.js'
+import { checkSchema } from '../doctor/check-schema.js'
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { migrate as runMigrations } from '../migrations/migrator.js'
 import * as messageQueries from '../queries/messages.sql.js'
@@ -37,7 +39,11 @@ export interface TrackerOptions {
   database?: DatabaseTarget
   /** A pino logger (or the same shape); silent by default. */
   logger?: Logger
-  /** Apply pending migrations on open (default true); safe with many processes at once. */
+  /**
+   * Apply pending migrations on open. Default: yes for the embedded database,
+   * no for PostgreSQL, where a drifted or unmigrated schema makes opening
+   * fail with the doctor's findings instead. Safe from many processes at once.
+   */
   migrate?: boolean
   limits?: Partial<Limits>
 }
@@ -69,7 +75,8 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
   const database = await openDatabase(options.database)
   const ownsDatabase = typeof options.database === 'string' || options.database === undefined
   try {
-    if (options.migrate ?? true) await runMigrations(database)
+    if (options.migrate ?? database.embedded) await runMigrations(database)
+    await assertSchemaMatches(database)
   } catch (error) {
     if (ownsDatabase) await database.close()
     throw error
@@ -192,6 +199,19 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
       if (options.ownsDatabase) await database.close()
     },
   }
+}
+
+// Writes never go to a database whose columns differ from what the code expects.
+async function assertSchemaMatches(database: Database): Promise<void> {
+  const report = await checkSchema(database)
+  if (report.ok) return
+  const errors = report.problems.filter((problem) => problem.severity === 'error')
+  const shown = errors.slice(0, 3).map(describeProblem).join('; ')
+  const more = errors.length > 3 ? `; and ${errors.length - 3} more` : ''
+  const next = report.pendingMigrations.length > 0 ? 'run `parley migrate` (or pass migrate: true)' : 'run `parley doctor` to see the SQL that fixes it'
+  throw new UnavailableError('SCHEMA_MISMATCH', `${database.description} does not match the schema Parley expects: ${shown}${more}. ${next}`, {
+    details: { report },
+  })
 }
 
 function summary(session: Session): EndedSession {

@@ -5,6 +5,8 @@ import { createCliLogger, type CliContext } from '../cli-context.js'
 
 export interface DemoOptions {
   databaseUrl: string
+  /** Apply pending migrations to a PostgreSQL first (`PARLEY_AUTO_MIGRATE=1`). */
+  migrate?: boolean
 }
 
 // A short voice call: [who, what was said, seconds after the call started].
@@ -26,7 +28,7 @@ const CALL_SECONDS = 45.2
  */
 export async function demoCommand(options: DemoOptions, context: CliContext): Promise<number> {
   const logger = createCliLogger(context)
-  const tracker = await createTracker({ database: options.databaseUrl, logger })
+  const tracker = await createTracker({ database: options.databaseUrl, logger, ...(options.migrate ? { migrate: true } : {}) })
   try {
     const callStart = Date.now() - CALL_SECONDS * 1000
     const session = await tracker.startSession({

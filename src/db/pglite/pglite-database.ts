@@ -61,6 +61,7 @@ export function wrapPglite(pglite: PGliteLike, description: string, onClose: () 
   let closed = false
   return {
     description,
+    embedded: true,
     maxConcurrentWrites: 1,
     ...on(pglite),
     transaction: (fn) => pglite.transaction((tx) => fn(on(tx))),

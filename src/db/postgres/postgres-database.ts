@@ -37,6 +37,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
 
   const database: Database = {
     description,
+    embedded: false,
     maxConcurrentWrites: Math.max(1, Math.floor((options.maxConnections ?? 10) / 4)),
     query: <Row>(sql: string, params?: readonly unknown[]) => run<Row>(pool, sql, params) as Promise<QueryResult<Row>>,
     async exec(sql) {
