@@ -13,10 +13,9 @@
 // BENCH_BACKENDS, BENCH_LEVELS, and BENCH_DATABASE_URL (else DATABASE_URL,
 // else postgres://postgres@127.0.0.1:5432/postgres): the server on which a
 // throwaway database parley_bench_<random> is created, then dropped.
-import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import pg from 'pg'
 import { createTracker, openDatabase } from '../dist/index.js'
+import { interrupted, serverVersion, withPostgresDatabase } from './throwaway-database.js'
 
 const USAGE = `usage: node bench/group-commit.js [--backends=pglite,postgres] [--levels=1,16,256] [--messages=N] [--json]`
 
@@ -77,7 +76,7 @@ function messagesAt(backend, concurrency) {
 
 /**
  * The database the tracker and the baseline share, wrapped to count the
- * tracker's batch statements (the only statement with jsonb_to_recordset),
+ * tracker's batch statements (the only statement calling parley_insert_messages),
  * which gives the average batch size without touching src/.
  */
 function counting(database) {
@@ -85,7 +84,7 @@ function counting(database) {
   const wrapped = {
     ...database,
     query(sql, params) {
-      if (sql.includes('jsonb_to_recordset')) counter.batches++
+      if (sql.includes('parley_insert_messages')) counter.batches++
       return database.query(sql, params)
     },
   }
@@ -123,7 +122,7 @@ async function empty(database) {
 
 async function benchBackend(name, url) {
   const { database, counter } = counting(await openDatabase(url))
-  const tracker = await createTracker({ database })
+  const tracker = await createTracker({ database, migrate: true })
   const rows = []
   try {
     // Warm-up: both ways, a little, so that connections, plans and caches are ready.
@@ -169,41 +168,6 @@ function round(value, digits) {
   return Math.round(value * factor) / factor
 }
 
-async function withAdmin(fn) {
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 })
-  await admin.connect()
-  try {
-    return await fn(admin)
-  } finally {
-    await admin.end()
-  }
-}
-
-let dropPending
-async function withPostgresDatabase(fn) {
-  const name = `parley_bench_${randomBytes(6).toString('hex')}`
-  await withAdmin((admin) => admin.query(`create database ${name}`))
-  const drop = () => withAdmin((admin) => admin.query(`drop database if exists ${name} with (force)`))
-  dropPending = drop
-  try {
-    const url = new URL(adminUrl)
-    url.pathname = `/${name}`
-    return await fn(url.toString())
-  } finally {
-    dropPending = undefined
-    await drop()
-  }
-}
-
-// Ctrl-C: drop the throwaway database before leaving.
-let interrupted = false
-process.once('SIGINT', () => {
-  interrupted = true
-  process.stderr.write('interrupted: dropping the benchmark database\n')
-  const drop = dropPending ?? (async () => {})
-  drop().finally(() => process.exit(130))
-})
-
 function table(name, rows) {
   const header = ['conc', 'messages', 'tracker s', 'tracker msg/s', 'baseline s', 'baseline msg/s', 'ratio', 'avg batch']
   const body = rows.map((row) => [
@@ -230,10 +194,9 @@ try {
     if (name === 'pglite') {
       results.backends.pglite = { database: 'memory:', levels: await benchBackend('pglite', 'memory:') }
     } else {
-      const server = await withAdmin(async (admin) => (await admin.query('show server_version')).rows[0].server_version)
       results.backends.postgres = {
-        database: `PostgreSQL ${server}`,
-        levels: await withPostgresDatabase((url) => benchBackend('postgres', url)),
+        database: `PostgreSQL ${await serverVersion(adminUrl)}`,
+        levels: await withPostgresDatabase(adminUrl, (url) => benchBackend('postgres', url)),
       }
     }
   }
@@ -252,7 +215,7 @@ try {
     )
   }
 } catch (error) {
-  if (!interrupted) console.error(error)
+  if (!interrupted()) console.error(error)
   exitCode = 1
 }
 process.exitCode = exitCode
