@@ -292,7 +292,7 @@ describeEachBackend('migrations', (backend) => {
         migrations.map((m) => ({ version: m.version, name: m.name, checksum: migrationChecksum(m.sql) })),
       )
       expect(await readAppliedMigrations(db)).toHaveLength(migrations.length)
-      expect(await publicTables(db)).toEqual(['conversation_messages', 'conversation_sessions', MIGRATIONS_TABLE])
+      expect(await publicTables(db)).toEqual(['conversation_messages', 'conversation_sessions', 'parley_api_keys', MIGRATIONS_TABLE])
     })
 
     it('creates exactly the seed columns (plus the design ones) with their types and nullability', async () => {
@@ -619,7 +619,7 @@ describeEachBackend('migrations', (backend) => {
         const results = await Promise.all([migrate(first), migrate(second)])
         expect(results.flatMap((r) => r.applied).sort((a, b) => a.version - b.version)).toEqual(allApplied)
         expect(await versionCounts(first)).toEqual(versions.map((version) => ({ version, n: 1 })))
-        expect(await publicTables(second)).toEqual(['conversation_messages', 'conversation_sessions', MIGRATIONS_TABLE])
+        expect(await publicTables(second)).toEqual(['conversation_messages', 'conversation_sessions', 'parley_api_keys', MIGRATIONS_TABLE])
       } finally {
         await first.close()
         await second.close()

@@ -251,6 +251,8 @@ describeEachBackend('tracker', (backend) => {
     const { sessions } = await tracker.listSessions({ userId, limit: 10 })
     const times = sessions.map((session) => session.startedAt.getTime())
     expect(times).toEqual([...times].sort((a, b) => b - a))
+    const window = await tracker.listSessions({ userId, from: new Date(base + 1000), to: new Date(base + 3000) })
+    expect(window.sessions.map((session) => session.sessionId).sort()).toEqual(started.slice(2, 6).sort())
     const active = await tracker.listSessions({ userId, active: true })
     expect(active.sessions.map((session) => session.sessionId)).not.toContain(started[0])
     expect(active.sessions).toHaveLength(6)

@@ -1,7 +1,6 @@
-import pino from 'pino'
+import pino, { type Logger as PinoLogger } from 'pino'
 import pretty from 'pino-pretty'
 import { DEFAULT_DATABASE_URL } from '../db/open-database.js'
-import type { Logger } from '../logger.js'
 
 /** What a command needs from the outside world; tests pass their own. */
 export interface CliContext {
@@ -22,7 +21,7 @@ export function databaseUrl(flag: string | undefined, context: CliContext): stri
 }
 
 /** Seed-style lines on a terminal, JSON lines otherwise (the way pino is meant to be read). */
-export function createCliLogger(context: CliContext, stream: 'stdout' | 'stderr' = 'stdout'): Logger {
+export function createCliLogger(context: CliContext, stream: 'stdout' | 'stderr' = 'stdout'): PinoLogger {
   const destination = context[stream]
   if (destination.isTTY) {
     return pino(

@@ -3,7 +3,9 @@ import { ParleyError, UnavailableError, ValidationError } from '../errors.js'
 import { databaseUrl, processContext, type CliContext } from './cli-context.js'
 import { demoCommand } from './commands/demo.js'
 import { doctorCommand } from './commands/doctor.js'
+import { keysCommand } from './commands/keys.js'
 import { migrateCommand } from './commands/migrate.js'
+import { serveCommand } from './commands/serve.js'
 
 /** Exit codes, also in the README. */
 export const EXIT = { ok: 0, failed: 1, cannotRun: 2 } as const
@@ -43,6 +45,44 @@ export async function main(argv: readonly string[], context: CliContext = proces
     .option('--fix-sql', 'print one idempotent SQL script that fixes what can be fixed without losing data')
     .action(async (options: { databaseUrl?: string; json?: boolean; fixSql?: boolean }) => {
       exitCode = await doctorCommand({ ...options, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    })
+
+  program
+    .command('serve')
+    .description('serve the HTTP API (API docs at /docs); stops cleanly on SIGTERM/SIGINT')
+    .option('--database-url <url>', databaseHelp)
+    .option('--host <host>', 'address to listen on (default: $HOST, else 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default: $PORT, else 8787)')
+    .option('--migrate', 'apply pending migrations to a PostgreSQL first (also PARLEY_AUTO_MIGRATE=1)')
+    .action(async (options: { databaseUrl?: string; host?: string; port?: string; migrate?: boolean }) => {
+      exitCode = await serveCommand({ ...options, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    })
+
+  const keys = program.command('keys').description('manage API keys (stored as hashes; a key is shown once)')
+  keys
+    .command('create')
+    .description('create a key and print it as the last line of stdout')
+    .requiredOption('--scope <scope>', 'ingest (write), read, or admin (everything)')
+    .option('--user-id <uuid>', 'bind the key to one user: it sees and writes only their sessions')
+    .option('--name <text>', 'a note to tell keys apart')
+    .option('--database-url <url>', databaseHelp)
+    .action(async (options: { scope: string; userId?: string; name?: string; databaseUrl?: string }) => {
+      exitCode = await keysCommand('create', { ...options, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    })
+  keys
+    .command('list')
+    .description('list keys by prefix, scope, user and state')
+    .option('--json', 'print the keys as JSON')
+    .option('--database-url <url>', databaseHelp)
+    .action(async (options: { json?: boolean; databaseUrl?: string }) => {
+      exitCode = await keysCommand('list', { ...options, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    })
+  keys
+    .command('revoke <prefix>')
+    .description('revoke the key with this prefix (pk_xxxxxxxx)')
+    .option('--database-url <url>', databaseHelp)
+    .action(async (prefix: string, options: { databaseUrl?: string }) => {
+      exitCode = await keysCommand('revoke', { prefix, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
     })
 
   program

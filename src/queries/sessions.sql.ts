@@ -37,5 +37,7 @@ export const listSessions = /* sql */ `
   where ($1::uuid is null or user_id = $1::uuid)
     and ($2::boolean is null or is_active = $2::boolean)
     and ($3::timestamptz is null or (started_at, session_id) < ($3::timestamptz, $4::uuid))
+    and ($6::timestamptz is null or started_at >= $6::timestamptz)
+    and ($7::timestamptz is null or started_at < $7::timestamptz)
   order by started_at desc, session_id desc
   limit $5`

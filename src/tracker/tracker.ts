@@ -52,6 +52,8 @@ export interface TrackerOptions {
 export interface Tracker {
   readonly database: Database
   startSession(input?: StartSessionInput): Promise<Session>
+  /** `startSession`, also telling whether this call created the session (false: it existed). */
+  openSession(input?: StartSessionInput): Promise<{ session: Session; created: boolean }>
   addMessage(input: AddMessageInput): Promise<Message>
   addMessages(inputs: readonly AddMessageInput[]): Promise<Message[]>
   endSession(sessionId: string, options?: EndSessionOptions): Promise<EndedSession>
@@ -75,8 +77,7 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
   const database = await openDatabase(options.database)
   const ownsDatabase = typeof options.database === 'string' || options.database === undefined
   try {
-    if (options.migrate ?? database.embedded) await runMigrations(database)
-    await assertSchemaMatches(database)
+    await prepareDatabase(database, options.migrate)
   } catch (error) {
     if (ownsDatabase) await database.close()
     throw error
@@ -110,33 +111,35 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
     return rows[0]
   }
 
+  const openSession = async (input: StartSessionInput | undefined) => {
+    assertOpen()
+    const start = validateStartSession(input, limits)
+    const { rows } = await database.query<Session>(sessionQueries.insertSession, [
+      start.sessionId,
+      start.userId,
+      JSON.stringify(start.metadata),
+      start.startedAt?.toISOString() ?? null,
+    ])
+    if (rows[0]) {
+      log.info({ sessionId: rows[0].sessionId, userId: rows[0].userId }, startedLine(rows[0]))
+      return { session: rows[0], created: true }
+    }
+    // The id exists: starting again is a retry, unless it names another user.
+    const existing = await getSession(start.sessionId!)
+    if (start.userId !== null && existing.userId !== start.userId) {
+      throw new ConflictError(
+        'SESSION_USER_MISMATCH',
+        `session ${existing.sessionId} already exists for another user; use a new session id`,
+        { details: { sessionId: existing.sessionId } },
+      )
+    }
+    return { session: existing, created: false }
+  }
+
   return {
     database,
-
-    async startSession(input) {
-      assertOpen()
-      const start = validateStartSession(input, limits)
-      const { rows } = await database.query<Session>(sessionQueries.insertSession, [
-        start.sessionId,
-        start.userId,
-        JSON.stringify(start.metadata),
-        start.startedAt?.toISOString() ?? null,
-      ])
-      if (rows[0]) {
-        log.info({ sessionId: rows[0].sessionId, userId: rows[0].userId }, startedLine(rows[0]))
-        return rows[0]
-      }
-      // The id exists: starting again is a retry, unless it names another user.
-      const existing = await getSession(start.sessionId!)
-      if (start.userId !== null && existing.userId !== start.userId) {
-        throw new ConflictError(
-          'SESSION_USER_MISMATCH',
-          `session ${existing.sessionId} already exists for another user; use a new session id`,
-          { details: { sessionId: existing.sessionId } },
-        )
-      }
-      return existing
-    },
+    openSession,
+    startSession: async (input) => (await openSession(input)).session,
 
     async addMessage(input) {
       const [message] = await addMessages([input])
@@ -175,7 +178,7 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
     },
 
     async listSessions(listOptions) {
-      const { userId, active, limit, cursor } = validateListSessions(listOptions)
+      const { userId, active, from, to, limit, cursor } = validateListSessions(listOptions)
       const [afterStart, afterId] = cursor ? decodeCursor(cursor) : [null, null]
       const { rows } = await database.query<Session & { cursorStart: string }>(sessionQueries.listSessions, [
         userId,
@@ -183,6 +186,8 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
         afterStart,
         afterId,
         limit + 1,
+        from?.toISOString() ?? null,
+        to?.toISOString() ?? null,
       ])
       const page = rows.slice(0, limit)
       const last = page.at(-1)
@@ -201,7 +206,16 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
   }
 }
 
-// Writes never go to a database whose columns differ from what the code expects.
+/**
+ * Migrates when asked (by default only the embedded database), then makes
+ * sure the schema is the expected one: writes never go to columns that differ.
+ */
+export async function prepareDatabase(database: Database, migrate = database.embedded): Promise<void> {
+  if (migrate) await runMigrations(database)
+  await assertSchemaMatches(database)
+}
+
+/** Throws SCHEMA_MISMATCH, with the doctor's report, unless the schema is the expected one. */
 async function assertSchemaMatches(database: Database): Promise<void> {
   const report = await checkSchema(database)
   if (report.ok) return

@@ -72,6 +72,10 @@ export interface ListMessagesOptions {
 export interface ListSessionsOptions {
   userId?: string
   active?: boolean
+  /** Only sessions started at or after this time. */
+  from?: Date | string
+  /** Only sessions started before this time. */
+  to?: Date | string
   /** At most this many (default 50, at most 500). */
   limit?: number
   /** `nextCursor` of the previous page. */

@@ -101,10 +101,12 @@ export function validateListMessages(options: ListMessagesOptions | undefined): 
 export function validateListSessions(options: ListSessionsOptions | undefined): {
   userId: string | null
   active: boolean | null
+  from: Date | null
+  to: Date | null
   limit: number
   cursor: string | null
 } {
-  const value = objectOf(options ?? {}, 'options', ['userId', 'active', 'limit', 'cursor'])
+  const value = objectOf(options ?? {}, 'options', ['userId', 'active', 'from', 'to', 'limit', 'cursor'])
   if (value.active !== undefined && value.active !== null && typeof value.active !== 'boolean') {
     throw new ValidationError('active', `must be true or false; got ${describe(value.active)}`)
   }
@@ -114,6 +116,8 @@ export function validateListSessions(options: ListSessionsOptions | undefined): 
   return {
     userId: optionalUuid(value.userId, 'userId'),
     active: (value.active as boolean | undefined) ?? null,
+    from: optionalDate(value.from, 'from'),
+    to: optionalDate(value.to, 'to'),
     limit: optionalLimit(value.limit, 50, 500),
     cursor: (value.cursor as string | undefined) ?? null,
   }
@@ -206,6 +210,7 @@ function optionalLimit(value: unknown, fallback: number, max: number): number {
 }
 
 function describe(value: unknown): string {
+  if (value === undefined) return 'nothing'
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`

@@ -1,0 +1,42 @@
+import { openDatabase } from '../../db/open-database.js'
+import { prepareDatabase } from '../../tracker/tracker.js'
+import { createApiKey, listApiKeys, revokeApiKey } from '../../server/api-keys.js'
+import type { CliContext } from '../cli-context.js'
+
+/** `parley keys create|list|revoke`: the new key is the last line of stdout, shown once. */
+export async function keysCommand(
+  action: 'create' | 'list' | 'revoke',
+  options: { databaseUrl: string; scope?: string; userId?: string; name?: string; prefix?: string; json?: boolean },
+  context: CliContext,
+): Promise<number> {
+  const database = await openDatabase(options.databaseUrl)
+  try {
+    await prepareDatabase(database)
+    if (action === 'create') {
+      const { key, apiKey } = await createApiKey(database, {
+        scope: options.scope ?? '',
+        userId: options.userId ?? null,
+        name: options.name ?? null,
+      })
+      const bound = apiKey.userId ? ` for user ${apiKey.userId}` : ''
+      context.stderr.write(`Created ${apiKey.scope} key pk_${apiKey.prefix}${bound}. Store it now: it is not shown again.\n`)
+      context.stdout.write(`${key}\n`)
+    } else if (action === 'list') {
+      const keys = await listApiKeys(database)
+      if (options.json) context.stdout.write(`${JSON.stringify(keys)}\n`)
+      else if (keys.length === 0) context.stdout.write('No keys yet: parley keys create --scope admin\n')
+      for (const key of options.json ? [] : keys) {
+        const state = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'active'
+        context.stdout.write(
+          `pk_${key.prefix}  ${key.scope.padEnd(6)}  ${(key.userId ?? 'any user').padEnd(36)}  ${state.padEnd(32)}  ${key.name ?? ''}\n`.replace(/\s+\n$/, '\n'),
+        )
+      }
+    } else {
+      const key = await revokeApiKey(database, options.prefix ?? '')
+      context.stdout.write(`Revoked pk_${key.prefix}\n`)
+    }
+    return 0
+  } finally {
+    await database.close()
+  }
+}

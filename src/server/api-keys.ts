@@ -1,0 +1,78 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Queryable } from '../db/database.js'
+import { NotFoundError, ValidationError } from '../errors.js'
+import * as queries from '../queries/api-keys.sql.js'
+
+export const SCOPES = ['ingest', 'read', 'admin'] as const
+export type Scope = (typeof SCOPES)[number]
+
+/** A stored key, without its secret. */
+export interface ApiKey {
+  id: string
+  prefix: string
+  scope: Scope
+  /** When set, the key reaches only this user's sessions. */
+  userId: string | null
+  name: string | null
+  createdAt: Date
+  revokedAt: Date | null
+}
+
+const KEY_PATTERN = /^pk_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex')
+}
+
+/**
+ * Creates a key and returns it with its secret, the only time the secret
+ * exists outside the caller: the database keeps its sha256.
+ */
+export async function createApiKey(
+  database: Queryable,
+  options: { scope: string; userId?: string | null; name?: string | null },
+): Promise<{ key: string; apiKey: ApiKey }> {
+  if (!(SCOPES as readonly string[]).includes(options.scope)) {
+    throw new ValidationError('scope', `must be one of ${SCOPES.join(', ')}; got "${options.scope}"`)
+  }
+  if (options.userId && !UUID.test(options.userId)) throw new ValidationError('user_id', 'must be a UUID')
+  const prefix = randomBytes(4).toString('hex')
+  const key = `pk_${prefix}_${randomBytes(32).toString('base64url')}`
+  const { rows } = await database.query<ApiKey>(queries.insertApiKey, [
+    prefix,
+    hashKey(key),
+    options.scope,
+    options.userId?.toLowerCase() ?? null,
+    options.name ?? null,
+  ])
+  return { key, apiKey: rows[0]! }
+}
+
+/** The key a bearer token names, if it exists, matches and is not revoked. */
+export async function verifyApiKey(database: Queryable, token: string): Promise<ApiKey | undefined> {
+  const match = KEY_PATTERN.exec(token)
+  if (!match) return undefined
+  const { rows } = await database.query<ApiKey & { keyHash: string }>(queries.selectApiKeyByPrefix, [match[1]])
+  const row = rows[0]
+  if (!row || row.revokedAt) return undefined
+  const given = Buffer.from(hashKey(token), 'hex')
+  const stored = Buffer.from(row.keyHash, 'hex')
+  if (given.length !== stored.length || !timingSafeEqual(given, stored)) return undefined
+  const { keyHash: _, ...apiKey } = row
+  return apiKey
+}
+
+export async function listApiKeys(database: Queryable): Promise<ApiKey[]> {
+  return (await database.query<ApiKey>(queries.listApiKeys)).rows
+}
+
+export async function revokeApiKey(database: Queryable, prefix: string): Promise<ApiKey> {
+  const { rows } = await database.query<ApiKey>(queries.revokeApiKey, [prefix.replace(/^pk_/, '')])
+  if (!rows[0]) throw new NotFoundError('KEY_NOT_FOUND', `no key has the prefix ${prefix}; see parley keys list`)
+  return rows[0]
+}
+
+export async function countUsableApiKeys(database: Queryable): Promise<number> {
+  return (await database.query<{ n: number }>(queries.countUsableApiKeys)).rows[0]!.n
+}

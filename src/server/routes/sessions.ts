@@ -1,0 +1,197 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { NotFoundError, ValidationError } from '../../errors.js'
+import { endedToWire, messageFromWire, messageToWire, sessionToWire } from '../../protocol/convert.js'
+import {
+  AddMessagesBody,
+  EndedSessionSchema,
+  EndSessionBody,
+  ErrorSchema,
+  ListMessagesQuery,
+  ListSessionsQuery,
+  MAX_MESSAGES_PER_REQUEST,
+  MessageSchema,
+  type MessageInputWire,
+  SessionPage,
+  SessionParams,
+  SessionSchema,
+  StartSessionBody,
+} from '../../protocol/schemas.js'
+import type { Session } from '../../tracker/types.js'
+import type { Tracker } from '../../tracker/tracker.js'
+import { ForbiddenError } from '../http-errors.js'
+
+const errors = {
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  409: ErrorSchema,
+  413: ErrorSchema,
+  503: ErrorSchema,
+}
+const security = [{ bearer: [] }]
+
+// These bodies may be left out entirely; validate them as `{}` then.
+const emptyBodyIsObject = async (request: FastifyRequest) => {
+  request.body ??= {}
+}
+
+/** The conversation routes under /v1. */
+export function sessionRoutes(tracker: Tracker) {
+  return async (plugin: FastifyInstance) => {
+    const app = plugin.withTypeProvider<TypeBoxTypeProvider>()
+
+    // A key bound to a user sees only that user's sessions: others are "not found".
+    const ownedSession = async (request: FastifyRequest, sessionId: string): Promise<Session> => {
+      const session = await tracker.getSession(sessionId)
+      const userId = request.principal?.userId
+      if (userId && session.userId !== userId) {
+        throw new NotFoundError('SESSION_NOT_FOUND', `session ${sessionId} does not exist`, { details: { sessionId } })
+      }
+      return session
+    }
+
+    app.post(
+      '/sessions',
+      {
+        config: { scope: 'ingest' },
+        preValidation: emptyBodyIsObject,
+        schema: {
+          summary: 'Start a session (idempotent on session_id)',
+          security,
+          body: StartSessionBody,
+          response: { 200: SessionSchema, 201: SessionSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body
+        const boundUser = request.principal?.userId
+        if (boundUser && body.user_id && body.user_id.toLowerCase() !== boundUser) {
+          throw new ForbiddenError('USER_MISMATCH', 'this key may only start sessions for its own user')
+        }
+        const userId = boundUser ?? body.user_id
+        const { session, created } = await tracker.openSession({
+          ...(body.session_id !== undefined && { sessionId: body.session_id }),
+          ...(userId !== undefined && { userId }),
+          ...(body.metadata !== undefined && { metadata: body.metadata }),
+          ...(body.started_at !== undefined && { startedAt: body.started_at }),
+        })
+        if (boundUser && session.userId !== boundUser) {
+          throw new NotFoundError('SESSION_NOT_FOUND', `session ${session.sessionId} does not exist`)
+        }
+        return reply.status(created ? 201 : 200).send(sessionToWire(session))
+      },
+    )
+
+    app.post(
+      '/sessions/:session_id/messages',
+      {
+        config: { scope: 'ingest' },
+        schema: {
+          summary: `Add one message, or {messages: [...]} (at most ${MAX_MESSAGES_PER_REQUEST})`,
+          description: 'Answers after the rows are committed. The same message id again stores nothing new.',
+          security,
+          params: SessionParams,
+          body: AddMessagesBody,
+          response: { 201: Type.Object({ messages: Type.Array(MessageSchema) }), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { session_id: sessionId } = request.params
+        await ownedSession(request, sessionId)
+        const { messages, ...single } = request.body
+        if (messages && Object.keys(single).length > 0) {
+          throw new ValidationError('messages', 'send one message or {messages: [...]}, not both')
+        }
+        const inputs = messages ?? [single as MessageInputWire]
+        const stored = await tracker.addMessages(inputs.map((input) => messageFromWire(sessionId, input)))
+        return reply.status(201).send({ messages: stored.map(messageToWire) })
+      },
+    )
+
+    app.post(
+      '/sessions/:session_id/end',
+      {
+        config: { scope: 'ingest' },
+        preValidation: emptyBodyIsObject,
+        schema: {
+          summary: 'End a session (idempotent)',
+          security,
+          params: SessionParams,
+          body: EndSessionBody,
+          response: { 200: EndedSessionSchema, ...errors },
+        },
+      },
+      async (request) => {
+        const { session_id: sessionId } = request.params
+        await ownedSession(request, sessionId)
+        const reason = request.body.reason
+        return endedToWire(await tracker.endSession(sessionId, reason === undefined ? {} : { reason }))
+      },
+    )
+
+    app.get(
+      '/sessions/:session_id',
+      {
+        config: { scope: 'read' },
+        schema: { summary: 'A session, with its message count', security, params: SessionParams, response: { 200: SessionSchema, ...errors } },
+      },
+      async (request) => sessionToWire(await ownedSession(request, request.params.session_id)),
+    )
+
+    app.get(
+      '/sessions/:session_id/messages',
+      {
+        config: { scope: 'read' },
+        schema: {
+          summary: 'A session’s messages in conversation order; page with ?after=<last id>',
+          security,
+          params: SessionParams,
+          querystring: ListMessagesQuery,
+          response: { 200: Type.Object({ messages: Type.Array(MessageSchema), next_cursor: Type.Union([Type.String(), Type.Null()]) }), ...errors },
+        },
+      },
+      async (request) => {
+        const { session_id: sessionId } = request.params
+        await ownedSession(request, sessionId)
+        const limit = request.query.limit === undefined ? 100 : Number(request.query.limit)
+        const messages = await tracker.listMessages(sessionId, {
+          limit,
+          ...(request.query.after !== undefined && { after: request.query.after }),
+        })
+        return {
+          messages: messages.map(messageToWire),
+          next_cursor: messages.length === limit ? (messages.at(-1)?.id ?? null) : null,
+        }
+      },
+    )
+
+    app.get(
+      '/sessions',
+      {
+        config: { scope: 'read' },
+        schema: { summary: 'Sessions, newest first', security, querystring: ListSessionsQuery, response: { 200: SessionPage, ...errors } },
+      },
+      async (request) => {
+        const query = request.query
+        const boundUser = request.principal?.userId
+        if (boundUser && query.user_id && query.user_id.toLowerCase() !== boundUser) {
+          throw new ForbiddenError('USER_MISMATCH', 'this key may only list its own user’s sessions')
+        }
+        const userId = boundUser ?? query.user_id
+        if (query.limit !== undefined && Number(query.limit) < 1) throw new ValidationError('limit', 'must be at least 1')
+        const page = await tracker.listSessions({
+          ...(userId !== undefined && { userId }),
+          ...(query.active !== undefined && { active: query.active === 'true' }),
+          ...(query.from !== undefined && { from: query.from }),
+          ...(query.to !== undefined && { to: query.to }),
+          ...(query.limit !== undefined && { limit: Number(query.limit) }),
+          ...(query.cursor !== undefined && { cursor: query.cursor }),
+        })
+        return { sessions: page.sessions.map(sessionToWire), next_cursor: page.nextCursor }
+      },
+    )
+  }
+}

@@ -1,0 +1,54 @@
+import closeWithGrace from 'close-with-grace'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { createTracker } from '../tracker/tracker.js'
+import { countUsableApiKeys, createApiKey } from './api-keys.js'
+import { buildApp } from './app.js'
+
+export interface ServeOptions {
+  databaseUrl: string
+  host: string
+  port: number
+  /** Apply pending migrations to a PostgreSQL on start (the embedded database always migrates). */
+  migrate: boolean
+  logger: Logger
+  /** Where the one-time admin key and the addresses are printed for a person. */
+  announce: (line: string) => void
+}
+
+/**
+ * Opens the database, builds the app and listens. On SIGTERM/SIGINT it stops
+ * accepting, lets requests in flight finish, flushes the write queue and
+ * closes the database, so nothing acknowledged is lost.
+ */
+export async function serve(options: ServeOptions): Promise<FastifyInstance> {
+  const tracker = await createTracker({
+    database: options.databaseUrl,
+    logger: options.logger.child({ module: 'tracker' }),
+    ...(options.migrate && { migrate: true }),
+  })
+  let app: FastifyInstance
+  try {
+    app = await buildApp({ tracker, logger: options.logger })
+    app.addHook('onClose', async () => tracker.close())
+    if ((await countUsableApiKeys(tracker.database)) === 0) {
+      // The first start has no way in yet: make one admin key and show it once.
+      const { key } = await createApiKey(tracker.database, { scope: 'admin', name: 'first start' })
+      options.announce(`No API key existed, so an admin key was created. It is shown only this once:\n\n    ${key}\n`)
+    }
+    await app.listen({ host: options.host, port: options.port })
+  } catch (error) {
+    await tracker.close()
+    throw error
+  }
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : options.port
+  const base = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`
+  options.announce(`Parley listens on ${base} (API docs: ${base}/docs, OpenAPI: ${base}/openapi.json)`)
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) options.logger.error({ err }, 'shutting down after an error')
+    else options.logger.info({ signal }, 'shutting down')
+    await app.close()
+  })
+  return app
+}
