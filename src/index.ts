@@ -3,7 +3,8 @@ export { createTracker, type Tracker, type TrackerOptions } from './tracker/trac
 export * from './tracker/types.js'
 export * from './errors.js'
 export type { Logger } from './logger.js'
-export type { Database, Queryable, QueryResult } from './db/database.js'
+export type { Database, PoolStats, Queryable, QueryResult } from './db/database.js'
+export type { BatchObserver, BatchStats } from './tracker/message-writer.js'
 export { openDatabase, parseDatabaseUrl, DEFAULT_DATABASE_URL, type DatabaseTarget } from './db/open-database.js'
 export type { PGliteLike } from './db/pglite/pglite-database.js'
 export {

@@ -3,6 +3,13 @@ export interface QueryResult<Row> {
   rows: Row[]
 }
 
+/** A connection pool's state: open connections, idle ones, and callers waiting for one. */
+export interface PoolStats {
+  total: number
+  idle: number
+  waiting: number
+}
+
 /** What a transaction (and the database itself) can run. */
 export interface Queryable {
   /** One statement with `$1…$n` parameters. */
@@ -28,7 +35,15 @@ export interface Database extends Queryable {
    * connection, so more than one only queues inside it.
    */
   readonly maxConcurrentWrites: number
+  /** Connections of the pool right now, for metrics; a backend without a pool (PGlite) leaves it out. */
+  poolStats?(): PoolStats
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /**
+   * Calls `onPayload` with each `NOTIFY` on `channel`, from any connection,
+   * once its transaction has committed. Resolves when listening has begun;
+   * the function it returns stops. Missing on a backend without notifications.
+   */
+  listen?(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>
   close(): Promise<void>
 }

@@ -127,7 +127,9 @@ function compareMigrations(expected: SchemaSnapshot, live: SchemaSnapshot): Prob
 function compareColumn(table: string, column: string, want: ColumnShape, have: ColumnShape): Problem[] {
   const problems: Problem[] = []
   if (want.type !== have.type) {
-    const fix = WIDENINGS.has(`${have.type}→${want.type}`) ? 'safe' : 'manual'
+    // A length or precision limit only narrows: varchar(200) widens to text.
+    const base = have.type.replace(/\(\d+(,\d+)?\)/, '')
+    const fix = base === want.type || WIDENINGS.has(`${base}→${want.type}`) ? 'safe' : 'manual'
     problems.push(error('type_mismatch', table, { column, expected: want.type, actual: have.type, fix }))
   }
   if (want.nullable !== have.nullable) {

@@ -7,6 +7,7 @@ import type { ColumnShape, SchemaSnapshot } from './schema.js'
 // need it, so running it twice changes nothing.
 const backfillSql = /* sql */ `
 update conversation_sessions set session_id = id where session_id is null;
+update conversation_sessions set id = session_id where id is null;
 update conversation_sessions set session_start = coalesce(started_at, now()) where session_start is null;
 update conversation_sessions set started_at = session_start where started_at is distinct from session_start;
 update conversation_sessions set session_end = ended_at where session_end is null and ended_at is not null;
@@ -31,6 +32,9 @@ update conversation_messages m set seq = numbered.n
         from conversation_messages where seq is null) numbered
   where m.id = numbered.id;
 select setval('conversation_messages_seq_seq', coalesce(max(seq), 0) + 1, false) from conversation_messages;`
+
+// The columns the backfill gives a value to: `update <table> [alias] set <column> =`.
+const backfilled = new Set([...backfillSql.matchAll(/update (\w+)(?: \w+)? set (\w+) =/g)].map(([, table, column]) => `${table}.${column}`))
 
 /** Sets every trigger of ours on or off (they would undo parts of the backfill). */
 function switchOurTriggers(mode: 'enable' | 'disable'): string {
@@ -78,9 +82,16 @@ export function buildFixSql(report: SchemaReport, expected: SchemaSnapshot, desc
     )
     out.push(`create table if not exists ${problem.table} (\n${columns.join(',\n')}\n);`)
   }
+  // A sequence default would number existing rows in storage order: such a
+  // column is added bare, numbered by the backfill, and gets its default after.
+  const sequenceDefaults: string[] = []
   for (const problem of of('missing_column')) {
     const column = columnOf(problem)
-    out.push(`alter table ${problem.table} add column if not exists ${problem.column} ${column.type}${column.default ? ` default ${column.default}` : ''};`)
+    const deferred = column.default?.startsWith('nextval(') ?? false
+    if (deferred) sequenceDefaults.push(`alter table ${problem.table} alter column ${problem.column} set default ${column.default};`)
+    out.push(
+      `alter table ${problem.table} add column if not exists ${problem.column} ${column.type}${column.default && !deferred ? ` default ${column.default}` : ''};`,
+    )
   }
   for (const problem of of('type_mismatch')) {
     if (problem.fix === 'safe') out.push(`alter table ${problem.table} alter column ${problem.column} type ${problem.expected};`)
@@ -95,9 +106,20 @@ export function buildFixSql(report: SchemaReport, expected: SchemaSnapshot, desc
   }
 
   if (problems.some((problem) => columnProblems.has(problem.kind))) {
-    out.push('', '-- Backfill, as the upgrade migration does', switchOurTriggers('disable'), backfillSql.trim())
+    out.push('', '-- Backfill, as the upgrade migration does', switchOurTriggers('disable'), backfillSql.trim(), ...sequenceDefaults)
+    // A column no backfill can fill (a message's role) stays nullable while
+    // rows lack a value, rather than making the whole script fail.
     for (const [table, column] of notNullColumns(problems, expected)) {
-      out.push(`alter table ${table} alter column ${column} set not null;`)
+      out.push(`do $$ begin
+  if not exists (select 1 from ${table} where ${column} is null) then
+    alter table ${table} alter column ${column} set not null;
+  else
+    raise notice '${table}.${column} is left nullable: some rows have no value';
+  end if;
+end $$;`)
+      if (!backfilled.has(`${table}.${column}`) && expected.tables[table]!.columns[column]!.default === null) {
+        manual.push(`${table}.${column} is set NOT NULL only once every row has a value, which nothing here can fill in: give the rows without one a value, then run this script again.`)
+      }
     }
   }
 

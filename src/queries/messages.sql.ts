@@ -25,3 +25,9 @@ export const listMessages = /* sql */ `
 /** Where a message stands in its session's order, to page after it. */
 export const selectMessageSeq = /* sql */ `
   select seq from conversation_messages where id = $1::uuid and session_id = $2::uuid`
+
+/** Messages by id, in conversation order: the rows a change notification names. */
+export const selectMessagesByIds = /* sql */ `
+  select ${messageColumns} from conversation_messages
+  where id = any($1::uuid[])
+  order by seq`

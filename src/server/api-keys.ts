@@ -33,10 +33,7 @@ export async function createApiKey(
   database: Queryable,
   options: { scope: string; userId?: string | null; name?: string | null },
 ): Promise<{ key: string; apiKey: ApiKey }> {
-  if (!(SCOPES as readonly string[]).includes(options.scope)) {
-    throw new ValidationError('scope', `must be one of ${SCOPES.join(', ')}; got "${options.scope}"`)
-  }
-  if (options.userId && !UUID.test(options.userId)) throw new ValidationError('user_id', 'must be a UUID')
+  validateKeyOptions(options)
   const prefix = randomBytes(4).toString('hex')
   const key = `pk_${prefix}_${randomBytes(32).toString('base64url')}`
   const { rows } = await database.query<ApiKey>(queries.insertApiKey, [
@@ -47,6 +44,14 @@ export async function createApiKey(
     options.name ?? null,
   ])
   return { key, apiKey: rows[0]! }
+}
+
+/** Throws ValidationError unless the scope is known and the user id, if any, is a UUID. */
+export function validateKeyOptions(options: { scope: string; userId?: string | null }): void {
+  if (!(SCOPES as readonly string[]).includes(options.scope)) {
+    throw new ValidationError('scope', `must be one of ${SCOPES.join(', ')}; got "${options.scope}"`)
+  }
+  if (options.userId && !UUID.test(options.userId)) throw new ValidationError('user_id', 'must be a UUID')
 }
 
 /** The key a bearer token names, if it exists, matches and is not revoked. */

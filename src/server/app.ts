@@ -2,10 +2,14 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Tracker } from '../tracker/tracker.js'
-import { installAuth } from './plugins/auth.js'
+import { createAuthenticator, installAuth } from './plugins/auth.js'
+import type { JwtOptions } from './jwt.js'
 import { installErrorHandler } from './plugins/error-handler.js'
+import { installMetrics, type Metrics } from './plugins/metrics.js'
+import { installRateLimit, type RateLimitOptions } from './plugins/rate-limit.js'
 import { healthRoutes } from './routes/health.js'
 import { sessionRoutes } from './routes/sessions.js'
+import { streamRoutes, type StreamOptions } from './stream/route.js'
 
 /** Largest request body (4 MiB: 500 messages of ordinary size), answered with 413 beyond. */
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024
@@ -15,6 +19,14 @@ export interface AppOptions {
   /** Fastify's logger option: a pino logger, `true`, or `false` (tests). */
   logger?: FastifyServerOptions['loggerInstance'] | boolean
   bodyLimit?: number
+  /** Timers and limits of the WebSocket `GET /v1/stream`. */
+  stream?: Partial<StreamOptions>
+  /** Served on `/metrics`; give the tracker its `onBatch` to count writes. Default: request metrics only. */
+  metrics?: Metrics
+  /** Requests per key (or IP without one) per window; `false` turns limiting off. Default 6000 a minute. */
+  rateLimit?: RateLimitOptions | false
+  /** Accept bearer JWTs signed with this secret or by this JWKS; `sub` is the user. */
+  jwt?: JwtOptions
 }
 
 /**
@@ -34,6 +46,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Requests are validated as sent: nothing is coerced or silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
   })
+  // Bodies are JSON only: text/plain would reach the schema as a string and get a misleading 400; it is a 415.
+  app.removeContentTypeParser('text/plain')
 
   // One access-log line per request, without headers (keys) or bodies (message text).
   app.addHook('onResponse', async (request, reply) => {
@@ -51,10 +65,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
-  installAuth(app, tracker.database)
+  installAuth(app, createAuthenticator(tracker.database, options.jwt))
+  installMetrics(app, tracker.database, options.metrics)
+  await installRateLimit(app, options.rateLimit)
 
   await app.register(healthRoutes(tracker.database))
   await app.register(sessionRoutes(tracker), { prefix: '/v1' })
+  await app.register(streamRoutes(tracker, options.stream), { prefix: '/v1' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
 }

@@ -4,6 +4,9 @@ import type { Logger } from 'pino'
 import { createTracker } from '../tracker/tracker.js'
 import { countUsableApiKeys, createApiKey } from './api-keys.js'
 import { buildApp } from './app.js'
+import { createMetrics } from './plugins/metrics.js'
+import type { RateLimitOptions } from './plugins/rate-limit.js'
+import type { JwtOptions } from './jwt.js'
 
 export interface ServeOptions {
   databaseUrl: string
@@ -12,6 +15,10 @@ export interface ServeOptions {
   /** Apply pending migrations to a PostgreSQL on start (the embedded database always migrates). */
   migrate: boolean
   logger: Logger
+  /** Accept end users' JWTs (HS256 secret or JWKS URL). */
+  jwt?: JwtOptions
+  /** Requests per key per window (default 6000 a minute); `false` turns limiting off. */
+  rateLimit?: RateLimitOptions | false
   /** Where the one-time admin key and the addresses are printed for a person. */
   announce: (line: string) => void
 }
@@ -22,14 +29,22 @@ export interface ServeOptions {
  * closes the database, so nothing acknowledged is lost.
  */
 export async function serve(options: ServeOptions): Promise<FastifyInstance> {
+  const metrics = createMetrics()
   const tracker = await createTracker({
     database: options.databaseUrl,
+    onBatch: metrics.onBatch,
     logger: options.logger.child({ module: 'tracker' }),
     ...(options.migrate && { migrate: true }),
   })
   let app: FastifyInstance
   try {
-    app = await buildApp({ tracker, logger: options.logger })
+    app = await buildApp({
+      tracker,
+      logger: options.logger,
+      metrics,
+      ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
+      ...(options.jwt && { jwt: options.jwt }),
+    })
     app.addHook('onClose', async () => tracker.close())
     if ((await countUsableApiKeys(tracker.database)) === 0) {
       // The first start has no way in yet: make one admin key and show it once.

@@ -13,6 +13,15 @@ interface PendingWrite {
   reject: (error: unknown) => void
 }
 
+/** One committed batch statement: its rows, and how many of them were new (not retries of stored ids). */
+export interface BatchStats {
+  rows: number
+  inserted: number
+}
+
+/** Called after each committed batch statement; it must not throw (anything it throws is ignored). */
+export type BatchObserver = (batch: BatchStats) => void
+
 /** A message as committed, and whether this write inserted it (or found it stored). */
 export interface StoredMessage {
   message: Message
@@ -41,14 +50,16 @@ interface BatchRow {
  */
 export class MessageWriter {
   readonly #database: Database
+  readonly #onBatch: BatchObserver | undefined
   readonly #queue: PendingWrite[] = []
   /** Every write not yet settled, with the sessions it touches. */
   readonly #unsettled = new Map<Promise<unknown>, Set<string>>()
   #inFlight = 0
   #scheduled = false
 
-  constructor(database: Database) {
+  constructor(database: Database, onBatch?: BatchObserver) {
     this.#database = database
+    this.#onBatch = onBatch
   }
 
   /** Stores one caller's messages, all or none. */
@@ -139,6 +150,11 @@ export class MessageWriter {
       const rows = result.slice(ord, ord + write.messages.length)
       ord += write.messages.length
       this.#settle(write, rows)
+    }
+    try {
+      this.#onBatch?.({ rows: result.length, inserted: result.filter((row) => row.inserted).length })
+    } catch {
+      // An observer (metrics) must never fail a write that has committed.
     }
   }
 

@@ -8,7 +8,7 @@ import { migrate as runMigrations } from '../migrations/migrator.js'
 import * as messageQueries from '../queries/messages.sql.js'
 import * as sessionQueries from '../queries/sessions.sql.js'
 import { endedLine, savedLine, startedLine } from './log-lines.js'
-import { MessageWriter } from './message-writer.js'
+import { MessageWriter, type BatchObserver } from './message-writer.js'
 import {
   DEFAULT_LIMITS,
   type AddMessageInput,
@@ -46,6 +46,8 @@ export interface TrackerOptions {
    */
   migrate?: boolean
   limits?: Partial<Limits>
+  /** Called after each committed group-commit batch with its row counts (for metrics); must not throw. */
+  onBatch?: BatchObserver
 }
 
 /** Tracks conversations: see `createTracker`. */
@@ -88,7 +90,7 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
 function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase: boolean }): Tracker {
   const log = options.logger ?? silentLogger
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits }
-  const writer = new MessageWriter(database)
+  const writer = new MessageWriter(database, options.onBatch)
   let closed = false
 
   const assertOpen = () => {

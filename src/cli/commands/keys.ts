@@ -1,6 +1,6 @@
 import { openDatabase } from '../../db/open-database.js'
 import { prepareDatabase } from '../../tracker/tracker.js'
-import { createApiKey, listApiKeys, revokeApiKey } from '../../server/api-keys.js'
+import { createApiKey, listApiKeys, revokeApiKey, validateKeyOptions } from '../../server/api-keys.js'
 import type { CliContext } from '../cli-context.js'
 
 /** `parley keys create|list|revoke`: the new key is the last line of stdout, shown once. */
@@ -9,6 +9,8 @@ export async function keysCommand(
   options: { databaseUrl: string; scope?: string; userId?: string; name?: string; prefix?: string; json?: boolean },
   context: CliContext,
 ): Promise<number> {
+  // A mistyped scope or user id is answered before the database is opened (seconds, for PGlite).
+  if (action === 'create') validateKeyOptions({ scope: options.scope ?? '', userId: options.userId ?? null })
   const database = await openDatabase(options.databaseUrl)
   try {
     await prepareDatabase(database)

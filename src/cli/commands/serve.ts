@@ -1,4 +1,5 @@
 import { ValidationError } from '../../errors.js'
+import type { RateLimitOptions } from '../../server/plugins/rate-limit.js'
 import { serve } from '../../server/server.js'
 import { createCliLogger, type CliContext } from '../cli-context.js'
 
@@ -9,7 +10,7 @@ export interface ServeCommandOptions {
   migrate?: boolean
 }
 
-/** `parley serve`: flags > env (HOST, PORT, PARLEY_AUTO_MIGRATE) > defaults. Runs until a signal stops it. */
+/** `parley serve`: flags > env (HOST, PORT, PARLEY_AUTO_MIGRATE, PARLEY_JWT_*, PARLEY_RATE_LIMIT) > defaults. Runs until a signal stops it. */
 export async function serveCommand(options: ServeCommandOptions, context: CliContext): Promise<number> {
   const portText = options.port ?? context.env.PORT ?? '8787'
   const port = Number(portText)
@@ -22,7 +23,24 @@ export async function serveCommand(options: ServeCommandOptions, context: CliCon
     port,
     migrate: options.migrate === true || context.env.PARLEY_AUTO_MIGRATE === '1',
     logger: createCliLogger(context),
+    ...rateLimitFromEnv(context.env.PARLEY_RATE_LIMIT),
+    jwt: {
+      ...(context.env.PARLEY_JWT_SECRET && { secret: context.env.PARLEY_JWT_SECRET }),
+      ...(context.env.PARLEY_JWKS_URL && { jwksUrl: context.env.PARLEY_JWKS_URL }),
+      ...(context.env.PARLEY_JWT_ISSUER && { issuer: context.env.PARLEY_JWT_ISSUER }),
+      ...(context.env.PARLEY_JWT_AUDIENCE && { audience: context.env.PARLEY_JWT_AUDIENCE }),
+    },
     announce: (line) => context.stderr.write(`${line}\n`),
   })
   return 0
+}
+
+/** `PARLEY_RATE_LIMIT`: requests per minute per key, `0` for no limit; unset keeps the server's default. */
+export function rateLimitFromEnv(text: string | undefined): { rateLimit?: RateLimitOptions | false } {
+  if (text === undefined || text.trim() === '') return {}
+  if (!/^\d+$/.test(text.trim())) {
+    throw new ValidationError('PARLEY_RATE_LIMIT', `must be a whole number of requests per minute (0: no limit); got "${text}"`)
+  }
+  const max = Number(text)
+  return { rateLimit: max === 0 ? false : { max, timeWindowMs: 60_000 } }
 }

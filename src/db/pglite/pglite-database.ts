@@ -10,6 +10,8 @@ export interface PGliteLike {
   query<Row>(sql: string, params?: unknown[]): Promise<{ rows: Row[] }>
   exec(sql: string): Promise<unknown>
   transaction<T>(fn: (tx: PGliteTransactionLike) => Promise<T>): Promise<T>
+  /** Resolves to the function that stops listening. */
+  listen?(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>
   close(): Promise<void>
 }
 
@@ -65,6 +67,16 @@ export function wrapPglite(pglite: PGliteLike, description: string, onClose: () 
     maxConcurrentWrites: 1,
     ...on(pglite),
     transaction: (fn) => pglite.transaction((tx) => fn(on(tx))),
+    // NOTIFY works in-process: every listener shares the one connection.
+    ...(pglite.listen && {
+      async listen(channel: string, onPayload: (payload: string) => void) {
+        if (closed) throw new Error('the database is closed')
+        const unlisten = await pglite.listen!(channel, onPayload)
+        return async () => {
+          if (!closed) await unlisten().catch(() => {})
+        }
+      },
+    }),
     async close() {
       if (closed) return
       closed = true

@@ -1,6 +1,7 @@
 import pg from 'pg'
 import type { Database, Queryable, QueryResult } from '../database.js'
 import { translateError } from '../translate-error.js'
+import { createNotificationListener } from './notification-listener.js'
 
 /** Options for the node-postgres backend. */
 export interface PostgresOptions {
@@ -35,10 +36,13 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     }
   }
 
+  const notifications = createNotificationListener(url, description, options)
+
   const database: Database = {
     description,
     embedded: false,
     maxConcurrentWrites: Math.max(1, Math.floor((options.maxConnections ?? 10) / 4)),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     query: <Row>(sql: string, params?: readonly unknown[]) => run<Row>(pool, sql, params) as Promise<QueryResult<Row>>,
     async exec(sql) {
       await run(pool, sql)
@@ -71,7 +75,11 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         throw error
       }
     },
-    close: () => pool.end(),
+    listen: (channel, onPayload) => notifications.listen(channel, onPayload),
+    async close() {
+      await notifications.close()
+      await pool.end()
+    },
   }
   // Connect once now, so that a wrong URL or password fails here, clearly.
   try {

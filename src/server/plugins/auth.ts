@@ -2,17 +2,29 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Database } from '../../db/database.js'
 import { verifyApiKey, type Scope } from '../api-keys.js'
 import { ForbiddenError, UnauthorizedError } from '../http-errors.js'
+import { createJwtVerifier, type JwtOptions } from '../jwt.js'
 
-/** Who is calling: a key's scope and, when bound to one, its user. */
+/**
+ * Who is calling: a key's scope and, when bound to one, its user. An end
+ * user signed in with a JWT has the `user` scope: reads and writes, of its
+ * own sessions only.
+ */
 export interface Principal {
-  scope: Scope
+  scope: Scope | 'user'
   userId: string | null
+  /** The key's prefix, or `jwt:<user id>`: what rate limits and logs go by. */
   keyPrefix: string
 }
+
+/** Turns a bearer token into a principal, or throws UnauthorizedError. */
+export type Authenticate = (token: string | undefined) => Promise<Principal>
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal
+  }
+  interface FastifyInstance {
+    authenticate: Authenticate
   }
   interface FastifyContextConfig {
     /** The scope a route needs; routes without one are public (health, docs). */
@@ -24,11 +36,12 @@ declare module 'fastify' {
 // a revoked key stops working within it on every server.
 const CACHE_MS = 10_000
 
-/** Checks `Authorization: Bearer <key>` on every route that declares a scope. */
-export function installAuth(app: FastifyInstance, database: Database): void {
+/** API keys (`pk_…`) always; JWTs when a secret or JWKS URL is configured. */
+export function createAuthenticator(database: Database, jwt: JwtOptions = {}): Authenticate {
   const cache = new Map<string, { principal: Principal | undefined; until: number }>()
+  const verifyJwt = createJwtVerifier(jwt)
 
-  const principalFor = async (token: string): Promise<Principal | undefined> => {
+  const keyPrincipal = async (token: string): Promise<Principal | undefined> => {
     const cached = cache.get(token)
     if (cached && cached.until > Date.now()) return cached.principal
     const key = await verifyApiKey(database, token)
@@ -38,17 +51,34 @@ export function installAuth(app: FastifyInstance, database: Database): void {
     return principal
   }
 
+  return async (token) => {
+    if (!token) throw new UnauthorizedError('UNAUTHORIZED', 'send Authorization: Bearer <key>; create a key with parley keys create')
+    if (token.startsWith('pk_') || !verifyJwt) {
+      const principal = await keyPrincipal(token)
+      if (!principal) throw new UnauthorizedError('UNAUTHORIZED', 'the key is not valid or has been revoked')
+      return principal
+    }
+    const result = await verifyJwt(token)
+    if ('refused' in result) throw new UnauthorizedError('UNAUTHORIZED', result.refused)
+    return { scope: 'user', userId: result.userId, keyPrefix: `jwt:${result.userId}` }
+  }
+}
+
+/** Throws ForbiddenError unless the principal may use a route that needs `needed`. */
+export function assertScope(principal: Principal, needed: Exclude<Scope, 'admin'>): void {
+  if (principal.scope === 'admin' || principal.scope === 'user' || principal.scope === needed) return
+  throw new ForbiddenError('FORBIDDEN', `this key has the ${principal.scope} scope; this route needs ${needed} (or admin)`)
+}
+
+/** Checks `Authorization: Bearer <token>` on every route that declares a scope. */
+export function installAuth(app: FastifyInstance, authenticate: Authenticate): void {
+  app.decorate('authenticate', authenticate)
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const needed = request.routeOptions.config?.scope
     if (!needed) return
     const header = request.headers.authorization
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
-    if (!token) throw new UnauthorizedError('UNAUTHORIZED', 'send Authorization: Bearer <key>; create a key with parley keys create')
-    const principal = await principalFor(token)
-    if (!principal) throw new UnauthorizedError('UNAUTHORIZED', 'the key is not valid or has been revoked')
-    if (principal.scope !== 'admin' && principal.scope !== needed) {
-      throw new ForbiddenError('FORBIDDEN', `this key has the ${principal.scope} scope; this route needs ${needed} (or admin)`)
-    }
+    const principal = await authenticate(header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined)
+    assertScope(principal, needed)
     request.principal = principal
   })
 }

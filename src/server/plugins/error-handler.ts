@@ -12,6 +12,8 @@ import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../http-err
 /** Seconds a client should wait before retrying when the database is down. */
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
+const INTERNAL_MESSAGE = 'something went wrong on the server; it has been logged'
+
 const statusOf: Array<[new (...args: never[]) => ParleyError, number]> = [
   [ValidationError, 400],
   [UnauthorizedError, 401],
@@ -42,9 +44,16 @@ export function installErrorHandler(app: FastifyInstance): void {
       if (status === 503) reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS))
       if (status === 401) reply.header('www-authenticate', 'Bearer')
       if (error instanceof RateLimitedError) reply.header('retry-after', String(error.details.retryAfterSeconds ?? 1))
-      if (status >= 500) request.log.error({ err: error }, 'request failed')
-      const details = { ...error.details }
+      if (status >= 500) {
+        // What failed and where the database lives stay in the log.
+        request.log.error({ err: error }, 'request failed')
+        const message = status === 503 ? `the database is unavailable; retry in ${UNAVAILABLE_RETRY_AFTER_SECONDS} s` : INTERNAL_MESSAGE
+        return send(reply, status, error.code, message, {})
+      }
+      // The library's details are camelCase (sessionId); the wire's are snake_case.
+      const details = Object.fromEntries(Object.entries(error.details).map(([key, value]) => [fieldToWire(key), value]))
       if (typeof details.field === 'string') details.field = fieldToWire(details.field)
+      if (error instanceof RateLimitedError) details.retry_after_seconds ??= 1
       const message = typeof details.field === 'string' ? error.message.replace(/^[^:]+:/, `${details.field}:`) : error.message
       return send(reply, status, error.code, message, details)
     }
@@ -67,7 +76,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     const status = fastifyError.statusCode ?? 500
     if (status < 500) return send(reply, status, fastifyError.code ?? 'BAD_REQUEST', fastifyError.message, {})
     request.log.error({ err: error }, 'request failed')
-    return send(reply, 500, 'INTERNAL_ERROR', 'something went wrong on the server; it has been logged', {})
+    return send(reply, 500, 'INTERNAL_ERROR', INTERNAL_MESSAGE, {})
   })
 
   app.setNotFoundHandler((request, reply) =>

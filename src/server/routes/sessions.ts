@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { NotFoundError, ValidationError } from '../../errors.js'
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js'
 import { endedToWire, messageFromWire, messageToWire, sessionToWire } from '../../protocol/convert.js'
 import {
   AddMessagesBody,
@@ -72,15 +72,21 @@ export function sessionRoutes(tracker: Tracker) {
           throw new ForbiddenError('USER_MISMATCH', 'this key may only start sessions for its own user')
         }
         const userId = boundUser ?? body.user_id
-        const { session, created } = await tracker.openSession({
-          ...(body.session_id !== undefined && { sessionId: body.session_id }),
-          ...(userId !== undefined && { userId }),
-          ...(body.metadata !== undefined && { metadata: body.metadata }),
-          ...(body.started_at !== undefined && { startedAt: body.started_at }),
-        })
-        if (boundUser && session.userId !== boundUser) {
-          throw new NotFoundError('SESSION_NOT_FOUND', `session ${session.sessionId} does not exist`)
-        }
+        const notYours = (sessionId: string) =>
+          new NotFoundError('SESSION_NOT_FOUND', `session ${sessionId} does not exist`, { details: { sessionId } })
+        const { session, created } = await tracker
+          .openSession({
+            ...(body.session_id !== undefined && { sessionId: body.session_id }),
+            ...(userId !== undefined && { userId }),
+            ...(body.metadata !== undefined && { metadata: body.metadata }),
+            ...(body.started_at !== undefined && { startedAt: body.started_at }),
+          })
+          .catch((error: unknown) => {
+            // Another user's session id: a bound key learns nothing about it, not even that it exists.
+            if (boundUser && error instanceof ConflictError && error.code === 'SESSION_USER_MISMATCH') throw notYours(body.session_id!.toLowerCase())
+            throw error
+          })
+        if (boundUser && session.userId !== boundUser) throw notYours(session.sessionId)
         return reply.status(created ? 201 : 200).send(sessionToWire(session))
       },
     )

@@ -1,0 +1,89 @@
+import websocket from '@fastify/websocket'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Tracker } from '../../tracker/tracker.js'
+import { StreamConnection, type ConnectionLimits } from './connection.js'
+import { createChangeFeed } from './subscriptions.js'
+
+/** Timers and limits of `GET /v1/stream`. */
+export interface StreamOptions extends ConnectionLimits {
+  /** The server pings every socket this often and ends those that did not answer the last ping. */
+  pingIntervalMs: number
+  /** Largest frame a client may send; the socket is closed with 1009 beyond. */
+  maxFrameBytes: number
+}
+
+/** Ping every 30 s, auth within 5 s, 16 MiB unsent at most, frames up to 4 MiB (the HTTP body limit). */
+export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
+  pingIntervalMs: 30_000,
+  authTimeoutMs: 5_000,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  maxFrameBytes: 4 * 1024 * 1024,
+  maxPendingFrames: 64,
+  maxSubscriptions: 100,
+}
+
+/**
+ * `GET /v1/stream`: the WebSocket for voice servers (start, messages, end,
+ * each acked once committed) and for live readers (subscribe to a session or
+ * a user). Register under the `/v1` prefix.
+ *
+ * @example
+ * await app.register(streamRoutes(tracker, { pingIntervalMs: 10_000 }), { prefix: '/v1' })
+ */
+export function streamRoutes(tracker: Tracker, options: Partial<StreamOptions> = {}) {
+  const settings: StreamOptions = { ...DEFAULT_STREAM_OPTIONS, ...options }
+  return async (app: FastifyInstance) => {
+    const connections = new Set<StreamConnection>()
+    const log = app.log.child({ module: 'stream' })
+    const feed = createChangeFeed(tracker.database, log)
+    // The HTTP API's authenticator (API keys, and JWTs when configured), decorated by installAuth.
+    const authenticate = app.authenticate
+
+    await app.register(websocket, {
+      options: { maxPayload: settings.maxFrameBytes },
+      // Ending sockets on shutdown is ours: queued frames are refused, the one in hand finishes, then 1001.
+      preClose: async function (this: FastifyInstance) {
+        await Promise.all([...connections].map((connection) => connection.shutdown()))
+        this.websocketServer.close()
+      },
+      errorHandler: (error, socket, request) => {
+        request.log.info({ err: error }, 'stream socket failed')
+        socket.terminate()
+      },
+    })
+
+    const heartbeat = setInterval(() => {
+      for (const connection of connections) connection.heartbeat()
+    }, settings.pingIntervalMs)
+    heartbeat.unref()
+    app.addHook('onClose', async () => {
+      clearInterval(heartbeat)
+      await feed.close()
+    })
+
+    app.get(
+      '/stream',
+      {
+        websocket: true,
+        // A header that is sent must be valid: refused with 401 before the upgrade.
+        preValidation: async (request: FastifyRequest) => {
+          const header = request.headers.authorization
+          if (header === undefined) return
+          request.principal = await authenticate(header.startsWith('Bearer ') ? header.slice(7).trim() : undefined)
+        },
+      },
+      (socket, request) => {
+        const connection = new StreamConnection(
+          socket,
+          { tracker, feed, authenticate, log: request.log, limits: settings },
+          request.principal,
+        )
+        connections.add(connection)
+        socket.on('close', (code) => {
+          connections.delete(connection)
+          request.log.info({ code }, 'stream closed')
+        })
+      },
+    )
+  }
+}

@@ -1,0 +1,132 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database } from '../../db/database.js'
+import { UnavailableError } from '../../errors.js'
+import { messageToWire } from '../../protocol/convert.js'
+import type { MessageCreatedEvent, SessionEndedEvent } from '../../protocol/stream-frames.js'
+import { selectMessagesByIds } from '../../queries/messages.sql.js'
+import type { Message } from '../../tracker/types.js'
+
+/** The channel the triggers of migrations/0006_change_events.sql notify on. */
+export const CHANGE_CHANNEL = 'parley_events'
+
+/** One session, or every session of one user. */
+export type Topic = { sessionId: string } | { userId: string }
+
+/** Whoever receives events: a socket. `deliver` must not throw. */
+export interface Subscriber {
+  deliver(event: MessageCreatedEvent | SessionEndedEvent): void
+}
+
+/** The registry of live subscriptions of one server process, fed by one LISTEN. */
+export interface ChangeFeed {
+  /** Resolves once events for `topic` committed from now on will reach `subscriber`. */
+  subscribe(subscriber: Subscriber, topic: Topic): Promise<void>
+  unsubscribe(subscriber: Subscriber, topic: Topic): void
+  close(): Promise<void>
+}
+
+// What the triggers send: ids rather than rows, to stay under NOTIFY's 8000 bytes.
+type Notification =
+  | { type: 'message.created'; session_id: string; user_id: string | null; ids: string[] }
+  | {
+      type: 'session.ended'
+      session_id: string
+      user_id: string | null
+      ended_at: string
+      duration_seconds: number | null
+      message_count: number
+      ended_reason: string | null
+    }
+
+const keyOf = (topic: Topic): string =>
+  'sessionId' in topic ? `session:${topic.sessionId.toLowerCase()}` : `user:${topic.userId.toLowerCase()}`
+
+/**
+ * Listens on the database (the first subscription starts it) and hands each
+ * committed change to the subscribers of its session and of its user. The
+ * database is the only source, so writes through any process, or straight
+ * into the tables, reach every subscriber. Notifications are handled one at
+ * a time, in the order they were committed; message rows are read once per
+ * notification, and only when somebody wants them.
+ */
+export function createChangeFeed(database: Database, log: FastifyBaseLogger): ChangeFeed {
+  const topics = new Map<string, Set<Subscriber>>()
+  let listening: Promise<() => Promise<void>> | undefined
+  let handled: Promise<void> = Promise.resolve()
+
+  const recipientsOf = (notification: Notification): Set<Subscriber> => {
+    const recipients = new Set(topics.get(keyOf({ sessionId: notification.session_id })))
+    if (notification.user_id) for (const subscriber of topics.get(keyOf({ userId: notification.user_id })) ?? []) recipients.add(subscriber)
+    return recipients
+  }
+
+  const handle = async (payload: string): Promise<void> => {
+    const notification = JSON.parse(payload) as Notification
+    if (recipientsOf(notification).size === 0) return
+    if (notification.type === 'message.created') {
+      const { rows } = await database.query<Message>(selectMessagesByIds, [notification.ids])
+      const recipients = recipientsOf(notification)
+      for (const row of rows) {
+        const event: MessageCreatedEvent = {
+          type: 'message.created',
+          session_id: row.sessionId,
+          message: messageToWire({ ...row, seq: Number(row.seq) }),
+        }
+        for (const subscriber of recipients) subscriber.deliver(event)
+      }
+    } else if (notification.type === 'session.ended') {
+      const event: SessionEndedEvent = {
+        type: 'session.ended',
+        session_id: notification.session_id,
+        user_id: notification.user_id,
+        ended_at: new Date(notification.ended_at).toISOString(),
+        duration_seconds: notification.duration_seconds ?? 0,
+        message_count: notification.message_count,
+        ended_reason: notification.ended_reason,
+      }
+      for (const subscriber of recipientsOf(notification)) subscriber.deliver(event)
+    }
+  }
+
+  const start = (): Promise<() => Promise<void>> => {
+    if (listening) return listening
+    if (!database.listen) {
+      return Promise.reject(
+        new UnavailableError('LIVE_UNAVAILABLE', `${database.description} does not deliver change notifications; live events need PostgreSQL or PGlite`),
+      )
+    }
+    const attempt = database.listen(CHANGE_CHANNEL, (payload) => {
+      handled = handled.then(() => handle(payload)).catch((error: unknown) => log.error({ err: error }, 'change event dropped'))
+    })
+    listening = attempt
+    // A failed start (database down) is retried by the next subscription.
+    attempt.catch(() => {
+      if (listening === attempt) listening = undefined
+    })
+    return attempt
+  }
+
+  return {
+    async subscribe(subscriber, topic) {
+      await start()
+      const key = keyOf(topic)
+      const subscribers = topics.get(key) ?? new Set()
+      topics.set(key, subscribers.add(subscriber))
+    },
+
+    unsubscribe(subscriber, topic) {
+      const key = keyOf(topic)
+      const subscribers = topics.get(key)
+      subscribers?.delete(subscriber)
+      if (subscribers?.size === 0) topics.delete(key)
+    },
+
+    async close() {
+      topics.clear()
+      const stop = await listening?.catch(() => undefined)
+      listening = undefined
+      await stop?.()
+      await handled
+    },
+  }
+}
