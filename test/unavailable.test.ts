@@ -26,3 +26,27 @@ describe('opening a database that cannot be used', () => {
     expect(error.field).toBe('database')
   })
 })
+
+describe('a database that has been closed', () => {
+  it('answers DATABASE_CLOSED in the library and 503 over HTTP', async () => {
+    const { openDatabase } = await import('../src/db/open-database.js')
+    const { buildApp } = await import('../src/server/app.js')
+    const { createApiKey } = await import('../src/server/api-keys.js')
+    const database = await openDatabase('memory:')
+    const tracker = await createTracker({ database })
+    const app = await buildApp({ tracker })
+    const { key } = await createApiKey(database, { scope: 'admin' })
+    const { sessionId } = await tracker.startSession({})
+    await app.inject({ method: 'GET', url: `/v1/sessions/${sessionId}`, headers: { authorization: `Bearer ${key}` } })
+    await database.close()
+    const error = await tracker.getSession(sessionId).catch((e) => e)
+    expect(error).toBeInstanceOf(UnavailableError)
+    expect(error.code).toBe('DATABASE_CLOSED')
+    // The key is cached, so the request reaches the closed database.
+    const response = await app.inject({ method: 'GET', url: `/v1/sessions/${sessionId}`, headers: { authorization: `Bearer ${key}` } })
+    expect(response.statusCode).toBe(503)
+    expect(response.headers['retry-after']).toBe('5')
+    expect(response.json().error.code).toBe('DATABASE_CLOSED')
+    await app.close()
+  })
+})

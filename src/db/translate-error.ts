@@ -36,6 +36,10 @@ export function translateError(error: unknown, description: string): unknown {
   const { code, message, column, constraint, detail } = error as DriverError
   const text = typeof message === 'string' ? message : String(error)
   if (typeof code !== 'string') {
+    // Neither driver gives these a code.
+    if (/^PGlite is closed|Cannot use a pool after calling end/.test(text)) {
+      return unavailable('DATABASE_CLOSED', `${description} is closed`, error)
+    }
     if (/Connection terminated|connection timeout/i.test(text)) {
       return unavailable('DATABASE_UNAVAILABLE', `cannot reach ${description}: ${text}`, error)
     }

@@ -94,7 +94,7 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
   let closed = false
 
   const assertOpen = () => {
-    if (closed) throw new ConflictError('TRACKER_CLOSED', 'this tracker is closed; create a new one')
+    if (closed) throw new UnavailableError('TRACKER_CLOSED', 'this tracker is closed (shutting down); create a new one')
   }
 
   const addMessages = async (inputs: readonly AddMessageInput[]): Promise<Message[]> => {

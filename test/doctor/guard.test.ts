@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
 import type { Queryable } from '../../src/db/database.js'
 import type { SchemaReport } from '../../src/doctor/compare.js'

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, expect, it } from 'vitest'
 import { checkSchema, expectedSchema } from '../../src/doctor/check-schema.js'
 import { buildFixSql } from '../../src/doctor/fix-sql.js'
 import { migrations } from '../../src/migrations/generated.js'

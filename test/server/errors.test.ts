@@ -239,7 +239,7 @@ describeEachBackend('HTTP errors', (backend) => {
       ]
       for (const [method, url, body] of requests) {
         const response = await call(app, method, url, { key: outage.key, body })
-        const error = expectError(response, 503, 'DATABASE_UNAVAILABLE', {})
+        const error = expectError(response, 503, 'DATABASE_UNAVAILABLE', { retry_after_seconds: 5 })
         expect(response.headers['retry-after'], url).toBe('5')
         // Where the database lives and what the driver said stay in the log.
         expect(error.message, url).not.toMatch(/127\.0\.0\.1|postgres|parley_test|ECONN|terminat/i)

@@ -25,13 +25,24 @@ export async function keysCommand(
       context.stdout.write(`${key}\n`)
     } else if (action === 'list') {
       const keys = await listApiKeys(database)
-      if (options.json) context.stdout.write(`${JSON.stringify(keys)}\n`)
-      else if (keys.length === 0) context.stdout.write('No keys yet: parley keys create --scope admin\n')
-      for (const key of options.json ? [] : keys) {
-        const state = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'active'
-        context.stdout.write(
-          `pk_${key.prefix}  ${key.scope.padEnd(6)}  ${(key.userId ?? 'any user').padEnd(36)}  ${state.padEnd(32)}  ${key.name ?? ''}\n`.replace(/\s+\n$/, '\n'),
-        )
+      if (options.json) {
+        const rows = keys.map((key) => ({
+          prefix: `pk_${key.prefix}`,
+          scope: key.scope,
+          user_id: key.userId,
+          name: key.name,
+          created_at: key.createdAt,
+          revoked_at: key.revokedAt,
+        }))
+        context.stdout.write(`${JSON.stringify(rows)}\n`)
+      } else if (keys.length === 0) {
+        context.stdout.write('No keys yet: parley keys create --scope admin\n')
+      } else {
+        for (const key of keys) {
+          const state = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'active'
+          const line = `pk_${key.prefix}  ${key.scope.padEnd(6)}  ${(key.userId ?? 'any user').padEnd(36)}  ${state.padEnd(32)}  ${key.name ?? ''}`
+          context.stdout.write(`${line.trimEnd()}\n`)
+        }
       }
     } else {
       const key = await revokeApiKey(database, options.prefix ?? '')

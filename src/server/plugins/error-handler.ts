@@ -1,28 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
-import {
-  ConflictError,
-  NotFoundError,
-  ParleyError,
-  UnavailableError,
-  ValidationError,
-} from '../../errors.js'
-import { fieldToWire } from '../../protocol/convert.js'
-import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../http-errors.js'
-
-/** Seconds a client should wait before retrying when the database is down. */
-export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5
-
-const INTERNAL_MESSAGE = 'something went wrong on the server; it has been logged'
-
-const statusOf: Array<[new (...args: never[]) => ParleyError, number]> = [
-  [ValidationError, 400],
-  [UnauthorizedError, 401],
-  [ForbiddenError, 403],
-  [NotFoundError, 404],
-  [ConflictError, 409],
-  [RateLimitedError, 429],
-  [UnavailableError, 503],
-]
+import { ParleyError } from '../../errors.js'
+import { wireError } from '../wire-error.js'
 
 // Fastify's own errors for what a client sent.
 const fastifyCodes: Record<string, [number, string]> = {
@@ -40,22 +18,10 @@ const fastifyCodes: Record<string, [number, string]> = {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ParleyError, request, reply) => {
     if (error instanceof ParleyError) {
-      const status = statusOf.find(([type]) => error instanceof type)?.[1] ?? 500
-      if (status === 503) reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS))
-      if (status === 401) reply.header('www-authenticate', 'Bearer')
-      if (error instanceof RateLimitedError) reply.header('retry-after', String(error.details.retryAfterSeconds ?? 1))
-      if (status >= 500) {
-        // What failed and where the database lives stay in the log.
-        request.log.error({ err: error }, 'request failed')
-        const message = status === 503 ? `the database is unavailable; retry in ${UNAVAILABLE_RETRY_AFTER_SECONDS} s` : INTERNAL_MESSAGE
-        return send(reply, status, error.code, message, {})
-      }
-      // The library's details are camelCase (sessionId); the wire's are snake_case.
-      const details = Object.fromEntries(Object.entries(error.details).map(([key, value]) => [fieldToWire(key), value]))
-      if (typeof details.field === 'string') details.field = fieldToWire(details.field)
-      if (error instanceof RateLimitedError) details.retry_after_seconds ??= 1
-      const message = typeof details.field === 'string' ? error.message.replace(/^[^:]+:/, `${details.field}:`) : error.message
-      return send(reply, status, error.code, message, details)
+      const wire = wireError(error, request.log)
+      if (wire.retryAfterSeconds !== undefined) reply.header('retry-after', String(wire.retryAfterSeconds))
+      if (wire.status === 401) reply.header('www-authenticate', 'Bearer')
+      return send(reply, wire.status, wire.code, wire.message, wire.details)
     }
     const fastifyError = error as FastifyError
     if (fastifyError.validation) {
@@ -75,8 +41,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const status = fastifyError.statusCode ?? 500
     if (status < 500) return send(reply, status, fastifyError.code ?? 'BAD_REQUEST', fastifyError.message, {})
-    request.log.error({ err: error }, 'request failed')
-    return send(reply, 500, 'INTERNAL_ERROR', INTERNAL_MESSAGE, {})
+    const wire = wireError(error, request.log)
+    return send(reply, wire.status, wire.code, wire.message, wire.details)
   })
 
   app.setNotFoundHandler((request, reply) =>

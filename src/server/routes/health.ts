@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Database } from '../../db/database.js'
 import { checkSchema } from '../../doctor/check-schema.js'
 import { reportJson } from '../../doctor/format-report.js'
-import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../plugins/error-handler.js'
+import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../wire-error.js'
 
 /** `/healthz`: the process is up. `/readyz`: the database answers and its schema is the expected one. */
 export function healthRoutes(database: Database) {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.js'
+import { ValidationError } from '../../errors.js'
 import { endedToWire, messageFromWire, messageToWire, sessionToWire } from '../../protocol/convert.js'
 import {
   AddMessagesBody,
@@ -18,9 +18,9 @@ import {
   SessionSchema,
   StartSessionBody,
 } from '../../protocol/schemas.js'
-import type { Session } from '../../tracker/types.js'
 import type { Tracker } from '../../tracker/tracker.js'
 import { ForbiddenError } from '../http-errors.js'
+import { ownedSession, startSessionAs } from '../session-access.js'
 
 const errors = {
   400: ErrorSchema,
@@ -43,15 +43,7 @@ export function sessionRoutes(tracker: Tracker) {
   return async (plugin: FastifyInstance) => {
     const app = plugin.withTypeProvider<TypeBoxTypeProvider>()
 
-    // A key bound to a user sees only that user's sessions: others are "not found".
-    const ownedSession = async (request: FastifyRequest, sessionId: string): Promise<Session> => {
-      const session = await tracker.getSession(sessionId)
-      const userId = request.principal?.userId
-      if (userId && session.userId !== userId) {
-        throw new NotFoundError('SESSION_NOT_FOUND', `session ${sessionId} does not exist`, { details: { sessionId } })
-      }
-      return session
-    }
+    const ownedBy = (request: FastifyRequest, sessionId: string) => ownedSession(tracker, request.principal, sessionId)
 
     app.post(
       '/sessions',
@@ -66,27 +58,7 @@ export function sessionRoutes(tracker: Tracker) {
         },
       },
       async (request, reply) => {
-        const body = request.body
-        const boundUser = request.principal?.userId
-        if (boundUser && body.user_id && body.user_id.toLowerCase() !== boundUser) {
-          throw new ForbiddenError('USER_MISMATCH', 'this key may only start sessions for its own user')
-        }
-        const userId = boundUser ?? body.user_id
-        const notYours = (sessionId: string) =>
-          new NotFoundError('SESSION_NOT_FOUND', `session ${sessionId} does not exist`, { details: { sessionId } })
-        const { session, created } = await tracker
-          .openSession({
-            ...(body.session_id !== undefined && { sessionId: body.session_id }),
-            ...(userId !== undefined && { userId }),
-            ...(body.metadata !== undefined && { metadata: body.metadata }),
-            ...(body.started_at !== undefined && { startedAt: body.started_at }),
-          })
-          .catch((error: unknown) => {
-            // Another user's session id: a bound key learns nothing about it, not even that it exists.
-            if (boundUser && error instanceof ConflictError && error.code === 'SESSION_USER_MISMATCH') throw notYours(body.session_id!.toLowerCase())
-            throw error
-          })
-        if (boundUser && session.userId !== boundUser) throw notYours(session.sessionId)
+        const { session, created } = await startSessionAs(tracker, request.principal, request.body)
         return reply.status(created ? 201 : 200).send(sessionToWire(session))
       },
     )
@@ -106,7 +78,7 @@ export function sessionRoutes(tracker: Tracker) {
       },
       async (request, reply) => {
         const { session_id: sessionId } = request.params
-        await ownedSession(request, sessionId)
+        await ownedBy(request, sessionId)
         const { messages, ...single } = request.body
         if (messages && Object.keys(single).length > 0) {
           throw new ValidationError('messages', 'send one message or {messages: [...]}, not both')
@@ -132,7 +104,7 @@ export function sessionRoutes(tracker: Tracker) {
       },
       async (request) => {
         const { session_id: sessionId } = request.params
-        await ownedSession(request, sessionId)
+        await ownedBy(request, sessionId)
         const reason = request.body.reason
         return endedToWire(await tracker.endSession(sessionId, reason === undefined ? {} : { reason }))
       },
@@ -144,7 +116,7 @@ export function sessionRoutes(tracker: Tracker) {
         config: { scope: 'read' },
         schema: { summary: 'A session, with its message count', security, params: SessionParams, response: { 200: SessionSchema, ...errors } },
       },
-      async (request) => sessionToWire(await ownedSession(request, request.params.session_id)),
+      async (request) => sessionToWire(await ownedBy(request, request.params.session_id)),
     )
 
     app.get(
@@ -161,7 +133,7 @@ export function sessionRoutes(tracker: Tracker) {
       },
       async (request) => {
         const { session_id: sessionId } = request.params
-        await ownedSession(request, sessionId)
+        await ownedBy(request, sessionId)
         const limit = request.query.limit === undefined ? 100 : Number(request.query.limit)
         const messages = await tracker.listMessages(sessionId, {
           limit,

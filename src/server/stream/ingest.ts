@@ -1,8 +1,8 @@
-import { ConflictError, NotFoundError, ParleyError, ValidationError } from '../../errors.js'
+import { ValidationError } from '../../errors.js'
 import { endedToWire, messageFromWire, messageToWire, sessionToWire } from '../../protocol/convert.js'
 import type { AckFrame, MessageAddFrameWire, SessionEndFrameWire, SessionStartFrameWire } from '../../protocol/stream-frames.js'
 import type { Tracker } from '../../tracker/tracker.js'
-import { ForbiddenError } from '../http-errors.js'
+import { ownedSession, startSessionAs } from '../session-access.js'
 import type { Principal } from '../plugins/auth.js'
 
 /** What an ack carries besides `type` and `ref`. */
@@ -20,32 +20,15 @@ export function ingestFrames(tracker: Tracker, principal: Principal) {
   const assertOwned = async (sessionId: string): Promise<void> => {
     const userId = principal.userId
     if (!userId || owned.has(sessionId.toLowerCase())) return
-    const session = await tracker.getSession(sessionId)
-    if (session.userId !== userId) throw sessionNotFound(sessionId)
+    const session = await ownedSession(tracker, principal, sessionId)
     owned.add(session.sessionId)
   }
 
   return {
     async start(frame: SessionStartFrameWire): Promise<AckBody> {
-      const boundUser = principal.userId
-      if (boundUser && frame.user_id && frame.user_id.toLowerCase() !== boundUser) {
-        throw new ForbiddenError('USER_MISMATCH', 'this key may only start sessions for its own user')
-      }
-      const userId = boundUser ?? frame.user_id
-      const { session, created } = await tracker
-        .openSession({
-          ...(frame.session_id !== undefined && { sessionId: frame.session_id }),
-          ...(userId !== undefined && { userId }),
-          ...(frame.metadata !== undefined && { metadata: frame.metadata }),
-          ...(frame.started_at !== undefined && { startedAt: frame.started_at }),
-        })
-        .catch((error: unknown) => {
-          // Another user's session id: a bound key learns nothing about it, not even that it exists.
-          if (boundUser && error instanceof ConflictError && error.code === 'SESSION_USER_MISMATCH') throw sessionNotFound(frame.session_id!)
-          throw error
-        })
-      if (boundUser && session.userId !== boundUser) throw sessionNotFound(session.sessionId)
-      if (boundUser) owned.add(session.sessionId)
+      const { type: _type, ref: _ref, ...body } = frame
+      const { session, created } = await startSessionAs(tracker, principal, body)
+      if (principal.userId) owned.add(session.sessionId)
       return { session: sessionToWire(session), created }
     },
 
@@ -75,8 +58,4 @@ function underMessage(error: unknown): unknown {
   if (!(error instanceof ValidationError) || error.field.startsWith('messages')) return error
   const reason = error.message.slice(error.field.length + 2)
   return new ValidationError(`message.${error.field}`, reason, error.code)
-}
-
-function sessionNotFound(sessionId: string): ParleyError {
-  return new NotFoundError('SESSION_NOT_FOUND', `session ${sessionId} does not exist`, { details: { sessionId } })
 }
