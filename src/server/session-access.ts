@@ -21,6 +21,15 @@ export async function ownedSession(tracker: Tracker, principal: Principal | unde
   return session
 }
 
+/**
+ * Throws unless the caller may reach the session. Costs a round trip only
+ * for a bound caller; for others the write or read that follows reports a
+ * missing session itself.
+ */
+export async function assertReachable(tracker: Tracker, principal: Principal | undefined, sessionId: string): Promise<void> {
+  if (principal?.userId) await ownedSession(tracker, principal, sessionId)
+}
+
 /** Starts (or finds again) a session for the caller; a bound caller's user is the session's. */
 export async function startSessionAs(
   tracker: Tracker,

@@ -20,7 +20,7 @@ import {
 } from '../../protocol/schemas.js'
 import type { Tracker } from '../../tracker/tracker.js'
 import { ForbiddenError } from '../http-errors.js'
-import { ownedSession, startSessionAs } from '../session-access.js'
+import { assertReachable, ownedSession, startSessionAs } from '../session-access.js'
 
 const errors = {
   400: ErrorSchema,
@@ -43,7 +43,7 @@ export function sessionRoutes(tracker: Tracker) {
   return async (plugin: FastifyInstance) => {
     const app = plugin.withTypeProvider<TypeBoxTypeProvider>()
 
-    const ownedBy = (request: FastifyRequest, sessionId: string) => ownedSession(tracker, request.principal, sessionId)
+    const reachable = (request: FastifyRequest, sessionId: string) => assertReachable(tracker, request.principal, sessionId)
 
     app.post(
       '/sessions',
@@ -78,7 +78,7 @@ export function sessionRoutes(tracker: Tracker) {
       },
       async (request, reply) => {
         const { session_id: sessionId } = request.params
-        await ownedBy(request, sessionId)
+        await reachable(request, sessionId)
         const { messages, ...single } = request.body
         if (messages && Object.keys(single).length > 0) {
           throw new ValidationError('messages', 'send one message or {messages: [...]}, not both')
@@ -104,7 +104,7 @@ export function sessionRoutes(tracker: Tracker) {
       },
       async (request) => {
         const { session_id: sessionId } = request.params
-        await ownedBy(request, sessionId)
+        await reachable(request, sessionId)
         const reason = request.body.reason
         return endedToWire(await tracker.endSession(sessionId, reason === undefined ? {} : { reason }))
       },
@@ -116,7 +116,7 @@ export function sessionRoutes(tracker: Tracker) {
         config: { scope: 'read' },
         schema: { summary: 'A session, with its message count', security, params: SessionParams, response: { 200: SessionSchema, ...errors } },
       },
-      async (request) => sessionToWire(await ownedBy(request, request.params.session_id)),
+      async (request) => sessionToWire(await ownedSession(tracker, request.principal, request.params.session_id)),
     )
 
     app.get(
@@ -133,7 +133,7 @@ export function sessionRoutes(tracker: Tracker) {
       },
       async (request) => {
         const { session_id: sessionId } = request.params
-        await ownedBy(request, sessionId)
+        await reachable(request, sessionId)
         const limit = request.query.limit === undefined ? 100 : Number(request.query.limit)
         const messages = await tracker.listMessages(sessionId, {
           limit,
