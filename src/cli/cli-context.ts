@@ -1,6 +1,7 @@
 import pino, { type Logger as PinoLogger } from 'pino'
 import pretty from 'pino-pretty'
-import { DEFAULT_DATABASE_URL } from '../db/open-database.js'
+import type { Database } from '../db/database.js'
+import { DEFAULT_DATABASE_URL, openDatabase } from '../db/open-database.js'
 
 /** What a command needs from the outside world; tests pass their own. */
 export interface CliContext {
@@ -36,4 +37,14 @@ export function createCliLogger(context: CliContext, stream: 'stdout' | 'stderr'
     )
   }
   return pino({ base: undefined }, destination)
+}
+
+/** Runs a command's work on the database at `url`, closing it afterwards whatever happens. */
+export async function withDatabase<T>(url: string, work: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openDatabase(url)
+  try {
+    return await work(database)
+  } finally {
+    await database.close()
+  }
 }

@@ -1,6 +1,5 @@
 // Drifted databases for the doctor's tests, and the ways a test asks the doctor about them.
-import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, expect } from 'vitest'
 import { main } from '../../src/cli/main.js'
@@ -12,28 +11,10 @@ import { buildFixSql } from '../../src/doctor/fix-sql.js'
 import type { TestBackend } from '../support/backends.js'
 import { captureContext, ROOT, runCli } from '../support/cli.js'
 
+export { buildDistIfStale } from '../support/cli.js'
+
 export const oldSchemaSql = readFileSync(join(ROOT, 'test/fixtures/old-schema.sql'), 'utf8')
 
-/** Builds dist/ for the real binary when a source file is newer than the build. */
-export function buildDistIfStale(): void {
-  const built = join(ROOT, 'dist/cli/main.js')
-  const newest = (dir: string): number =>
-    Math.max(
-      ...readdirSync(dir, { withFileTypes: true }).map((entry) =>
-        entry.isDirectory() ? newest(join(dir, entry.name)) : statSync(join(dir, entry.name)).mtimeMs,
-      ),
-    )
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(ROOT, 'src'))) return
-  try {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: ROOT,
-      stdio: 'pipe',
-    })
-  } catch (error) {
-    // Type errors elsewhere still emit; only a missing build stops these tests.
-    if (!existsSync(built)) throw error
-  }
-}
 
 export interface Run {
   code: number

@@ -1,8 +1,5 @@
 // One app per suite on a backend's migrated database, keys of every kind, and
 // the checks every HTTP test makes on a response.
-import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { v4 as uuidv4, v7 as uuidv7 } from 'uuid'
 import { afterAll, beforeAll, expect } from 'vitest'
@@ -11,7 +8,7 @@ import { createApiKey } from '../../src/server/api-keys.js'
 import { buildApp } from '../../src/server/app.js'
 import { createTracker, type Tracker } from '../../src/tracker/tracker.js'
 import type { TestBackend } from '../support/backends.js'
-import { ROOT } from '../support/cli.js'
+export { buildDistIfStale } from '../support/cli.js'
 
 export { uuidv4, uuidv7 }
 
@@ -116,20 +113,3 @@ export function expectFieldError(response: Response, field: string, where?: 'bod
   return error.message
 }
 
-/** Builds dist/ for the real binary when a source file is newer than the build. */
-export function buildDistIfStale(): void {
-  const built = join(ROOT, 'dist/cli/main.js')
-  const newest = (dir: string): number =>
-    Math.max(
-      ...readdirSync(dir, { withFileTypes: true }).map((entry) =>
-        entry.isDirectory() ? newest(join(dir, entry.name)) : statSync(join(dir, entry.name)).mtimeMs,
-      ),
-    )
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(ROOT, 'src'))) return
-  try {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' })
-  } catch (error) {
-    // Type errors elsewhere still emit; only a missing build stops these tests.
-    if (!existsSync(built)) throw error
-  }
-}

@@ -1,8 +1,7 @@
-import { openDatabase } from '../../db/open-database.js'
 import { checkSchema, expectedSchema } from '../../doctor/check-schema.js'
 import { buildFixSql } from '../../doctor/fix-sql.js'
 import { reportJson, reportText } from '../../doctor/format-report.js'
-import type { CliContext } from '../cli-context.js'
+import { withDatabase, type CliContext } from '../cli-context.js'
 
 export interface DoctorOptions {
   databaseUrl: string
@@ -15,8 +14,7 @@ export interface DoctorOptions {
  * Exit 0 clean (warnings allowed), 1 drift or pending migrations.
  */
 export async function doctorCommand(options: DoctorOptions, context: CliContext): Promise<number> {
-  const database = await openDatabase(options.databaseUrl)
-  try {
+  return withDatabase(options.databaseUrl, async (database) => {
     const report = await checkSchema(database)
     if (options.fixSql) {
       context.stdout.write(buildFixSql(report, expectedSchema, database.description))
@@ -26,7 +24,5 @@ export async function doctorCommand(options: DoctorOptions, context: CliContext)
       context.stdout.write(reportText(report, database.description))
     }
     return report.ok ? 0 : 1
-  } finally {
-    await database.close()
-  }
+  })
 }

@@ -1,7 +1,6 @@
-import { openDatabase } from '../../db/open-database.js'
 import { prepareDatabase } from '../../tracker/tracker.js'
 import { createApiKey, listApiKeys, revokeApiKey, validateKeyOptions } from '../../server/api-keys.js'
-import type { CliContext } from '../cli-context.js'
+import { withDatabase, type CliContext } from '../cli-context.js'
 
 /** `parley keys create|list|revoke`: the new key is the last line of stdout, shown once. */
 export async function keysCommand(
@@ -11,8 +10,7 @@ export async function keysCommand(
 ): Promise<number> {
   // A mistyped scope or user id is answered before the database is opened (seconds, for PGlite).
   if (action === 'create') validateKeyOptions({ scope: options.scope ?? '', userId: options.userId ?? null })
-  const database = await openDatabase(options.databaseUrl)
-  try {
+  return withDatabase(options.databaseUrl, async (database) => {
     await prepareDatabase(database)
     if (action === 'create') {
       const { key, apiKey } = await createApiKey(database, {
@@ -49,7 +47,5 @@ export async function keysCommand(
       context.stdout.write(`Revoked pk_${key.prefix}\n`)
     }
     return 0
-  } finally {
-    await database.close()
-  }
+  })
 }

@@ -1,6 +1,5 @@
-import { openDatabase } from '../../db/open-database.js'
 import { migrate, planMigrations } from '../../migrations/migrator.js'
-import type { CliContext } from '../cli-context.js'
+import { withDatabase, type CliContext } from '../cli-context.js'
 
 export interface MigrateOptions {
   databaseUrl: string
@@ -10,8 +9,7 @@ export interface MigrateOptions {
 
 /** `parley migrate`: applies pending migrations, or with `--dry-run` prints their SQL. */
 export async function migrateCommand(options: MigrateOptions, context: CliContext): Promise<number> {
-  const database = await openDatabase(options.databaseUrl)
-  try {
+  return withDatabase(options.databaseUrl, async (database) => {
     if (options.dryRun) {
       const plan = await planMigrations(database)
       if (options.json) {
@@ -37,7 +35,5 @@ export async function migrateCommand(options: MigrateOptions, context: CliContex
       context.stdout.write(`✅ ${database.description} is up to date\n`)
     }
     return 0
-  } finally {
-    await database.close()
-  }
+  })
 }
