@@ -89,9 +89,14 @@ export async function main(argv: readonly string[], context: CliContext = proces
     .command('demo')
     .description('play a short simulated voice conversation through the tracker and show its log lines')
     .option('--database-url <url>', databaseHelp)
-    .action(async (options: { databaseUrl?: string }) => {
+    .option('--server <url>', 'play it through the client SDK against a running `parley serve` instead')
+    .option('--key <key>', 'the API key for --server (default: PARLEY_API_KEY)')
+    .action(async (options: { databaseUrl?: string; server?: string; key?: string }) => {
+      const key = options.key ?? context.env.PARLEY_API_KEY
       exitCode = await demoCommand(
-        { databaseUrl: databaseUrl(options.databaseUrl, context), migrate: context.env.PARLEY_AUTO_MIGRATE === '1' },
+        options.server !== undefined
+          ? { databaseUrl: '', server: options.server, ...(key !== undefined && { key }) }
+          : { databaseUrl: databaseUrl(options.databaseUrl, context), migrate: context.env.PARLEY_AUTO_MIGRATE === '1' },
         context,
       )
     })

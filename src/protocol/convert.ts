@@ -56,3 +56,58 @@ export function messageFromWire(sessionId: string, input: MessageInputWire): Add
 export function fieldToWire(field: string): string {
   return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
 }
+
+// The other direction, for clients: wire JSON back into the library's objects.
+
+/** A wire session as the library's `Session`. */
+export function sessionFromWire(wire: SessionWire): Session {
+  return {
+    sessionId: wire.session_id,
+    userId: wire.user_id,
+    startedAt: new Date(wire.started_at),
+    endedAt: wire.ended_at === null ? null : new Date(wire.ended_at),
+    isActive: wire.is_active,
+    durationSeconds: wire.duration_seconds,
+    topicsDiscussed: wire.topics_discussed,
+    metadata: wire.metadata,
+    messageCount: wire.message_count,
+    endedReason: wire.ended_reason,
+  }
+}
+
+/** A wire message as the library's `Message`. */
+export function storedMessageFromWire(wire: MessageWire): Message {
+  return {
+    id: wire.id,
+    sessionId: wire.session_id,
+    userId: wire.user_id,
+    role: wire.role,
+    content: wire.content,
+    audioUrl: wire.audio_url,
+    metadata: wire.metadata,
+    createdAt: new Date(wire.created_at),
+    seq: wire.seq,
+  }
+}
+
+/** The wire's end-of-session summary as the library's `EndedSession`. */
+export function endedFromWire(wire: { session_id: string; ended_at: string; duration_seconds: number; message_count: number }): EndedSession {
+  return {
+    sessionId: wire.session_id,
+    endedAt: new Date(wire.ended_at),
+    durationSeconds: wire.duration_seconds,
+    messageCount: wire.message_count,
+  }
+}
+
+/** A library message input as the wire's, without its session id (that is in the URL). */
+export function messageInputToWire(input: AddMessageInput): MessageInputWire {
+  return {
+    role: input.role,
+    content: input.content,
+    ...(input.id !== undefined && { id: input.id }),
+    ...(input.audioUrl !== undefined && { audio_url: input.audioUrl }),
+    ...(input.metadata !== undefined && { metadata: input.metadata }),
+    ...(input.createdAt !== undefined && { created_at: new Date(input.createdAt).toISOString() }),
+  }
+}

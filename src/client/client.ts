@@ -1,0 +1,266 @@
+// `ParleyClient`: the tracker's methods over the HTTP API, with batched writes.
+import { v7 as uuidv7 } from 'uuid'
+import {
+  endedFromWire,
+  messageInputToWire,
+  sessionFromWire,
+  storedMessageFromWire,
+} from '../protocol/convert.js'
+import type { MessageInputWire, MessageWire, SessionWire } from '../protocol/schemas.js'
+import type {
+  AddMessageInput,
+  EndedSession,
+  EndSessionOptions,
+  ListMessagesOptions,
+  ListSessionsOptions,
+  Message,
+  Session,
+  SessionPage,
+  StartSessionInput,
+} from '../tracker/types.js'
+import { Batcher, type DeliveryStats } from './batcher.js'
+import { ClientClosedError } from './errors.js'
+import { createHttp, type FetchLike, type Http } from './http.js'
+import { LiveFeed, type LiveEvent, type WebSocketConstructor } from './live.js'
+import { wsSender } from './ws-ingest.js'
+
+/** The server's limit on messages in one POST. */
+const MAX_BATCH_MESSAGES = 500
+
+/** Defaults of the options below. */
+export const CLIENT_DEFAULTS = {
+  flushAt: 50,
+  flushIntervalMs: 100,
+  maxQueueMessages: 10_000,
+  maxQueueBytes: 16 * 1024 * 1024,
+  maxBatchBytes: 3 * 1024 * 1024,
+  maxRetries: 5,
+  retryBaseMs: 100,
+  retryMaxMs: 10_000,
+  requestTimeoutMs: 30_000,
+} as const
+
+export interface ParleyClientOptions {
+  /** The server, e.g. `http://127.0.0.1:8787`. */
+  baseUrl: string
+  /** An API key (`ingest` to write, `read` to read, `admin` for both) or a user's JWT. */
+  apiKey: string
+  /** Send a session's batch once this many messages wait (default 50, at most 500). */
+  flushAt?: number
+  /** Send a session's waiting messages at most this long after the first (default 100 ms). */
+  flushIntervalMs?: number
+  /** Most messages queued or in flight; beyond, `addMessage` rejects with `QueueFullError` (default 10,000). */
+  maxQueueMessages?: number
+  /** Most bytes of message JSON queued or in flight (default 16 MiB). */
+  maxQueueBytes?: number
+  /** Most bytes of JSON in one batch request (default 3 MiB; the server refuses bodies over 4 MiB). */
+  maxBatchBytes?: number
+  /** Retries after a network error, 5xx or 429 (default 5); other 4xx are never retried. */
+  maxRetries?: number
+  /** First backoff, doubled each retry, with full jitter (default 100 ms). */
+  retryBaseMs?: number
+  /** Longest wait between attempts, `Retry-After` included (default 10 s). */
+  retryMaxMs?: number
+  /** Abandon (and retry) an attempt without an answer after this long (default 30 s). */
+  requestTimeoutMs?: number
+  /** The `fetch` to use (default `globalThis.fetch`): for proxies, tests, instrumentation. */
+  fetch?: FetchLike
+  /**
+   * How batches of messages travel: `http` (default, a POST each) or
+   * `websocket` (frames on one socket, acked after commit, resent on a new
+   * socket when it drops). Sessions start and end over HTTP either way.
+   */
+  transport?: 'http' | 'websocket'
+  /** The `WebSocket` for `subscribe` and the websocket transport (default `globalThis.WebSocket`; in Node 20 pass the ws package's). */
+  WebSocket?: WebSocketConstructor
+  /** Called with the number of messages refused each time the queue is full. */
+  onDropped?: (count: number) => void
+}
+
+/** What `flush()` and `shutdown()` report: never "ok" while something was lost. */
+export type { DeliveryStats }
+
+/**
+ * The Parley SDK for Node 20 and browsers: the tracker's methods and shapes
+ * over the HTTP API, using only `fetch`. `addMessage` is batched per session
+ * and resolves once its row is committed; retries never store a message twice
+ * because each message gets its UUIDv7 id when it is queued.
+ *
+ * @example
+ * const parley = new ParleyClient({ baseUrl: 'http://127.0.0.1:8787', apiKey: process.env.PARLEY_KEY! })
+ * const { sessionId } = await parley.startSession({ userId })
+ * void parley.addMessage({ sessionId, role: 'user', content: 'Hello' })
+ * const { messageCount } = await parley.endSession(sessionId, { reason: 'hangup' })
+ * await parley.shutdown({ timeoutMs: 5000 })
+ */
+export class ParleyClient {
+  readonly #http: Http
+  readonly #batcher: Batcher
+  readonly #live: LiveFeed
+
+  constructor(options: ParleyClientOptions) {
+    const settings = { ...CLIENT_DEFAULTS, ...definedOnly(options) }
+    const fetchImpl = options.fetch ?? ((input: string, init: RequestInit) => globalThis.fetch(input, init))
+    this.#http = createHttp({
+      baseUrl: options.baseUrl,
+      apiKey: options.apiKey,
+      fetch: fetchImpl,
+      maxRetries: settings.maxRetries,
+      retryBaseMs: settings.retryBaseMs,
+      retryMaxMs: settings.retryMaxMs,
+      requestTimeoutMs: settings.requestTimeoutMs,
+    })
+    this.#live = new LiveFeed({
+      baseUrl: options.baseUrl,
+      apiKey: options.apiKey,
+      WebSocket: options.WebSocket,
+      retryBaseMs: settings.retryBaseMs,
+      retryMaxMs: settings.retryMaxMs,
+    })
+    const overSocket = wsSender(this.#live, settings)
+    this.#batcher = new Batcher({
+      flushAt: Math.max(1, Math.min(MAX_BATCH_MESSAGES, settings.flushAt)),
+      flushIntervalMs: settings.flushIntervalMs,
+      maxQueueMessages: settings.maxQueueMessages,
+      maxQueueBytes: settings.maxQueueBytes,
+      maxBatchBytes: settings.maxBatchBytes,
+      send:
+        options.transport === 'websocket'
+          ? overSocket
+          : async (sessionId, messages) =>
+              (await this.#http<{ messages: MessageWire[] }>('POST', `${sessionPath(sessionId)}/messages`, { messages })).messages,
+      ...(options.onDropped && { onDropped: options.onDropped }),
+    })
+  }
+
+  /** Starts a session (idempotent on `sessionId`; one is generated when absent, so a retry is safe). */
+  async startSession(input: StartSessionInput = {}): Promise<Session> {
+    const body = {
+      session_id: input.sessionId ?? uuidv7(),
+      ...(input.userId !== undefined && { user_id: input.userId }),
+      ...(input.metadata !== undefined && { metadata: input.metadata }),
+      ...(input.startedAt !== undefined && { started_at: new Date(input.startedAt).toISOString() }),
+    }
+    return sessionFromWire(await this.#http<SessionWire>('POST', '/v1/sessions', body))
+  }
+
+  /** Queues one message (with a UUIDv7 id unless given); resolves with the stored row once its batch is committed. */
+  async addMessage(input: AddMessageInput): Promise<Message> {
+    const [promise] = this.#batcher.enqueue(input.sessionId, [this.#toWire(input)])
+    return storedMessageFromWire(await promise!)
+  }
+
+  /** Queues messages in order (a session's messages all or none when the queue is full); resolves with the stored rows. */
+  async addMessages(inputs: readonly AddMessageInput[]): Promise<Message[]> {
+    const wires = inputs.map((input) => this.#toWire(input))
+    const bySession = new Map<string, number[]>()
+    inputs.forEach((input, index) => bySession.set(input.sessionId, [...(bySession.get(input.sessionId) ?? []), index]))
+    const promises: Promise<MessageWire>[] = []
+    for (const [sessionId, indexes] of bySession) {
+      const queued = this.#batcher.enqueue(sessionId, indexes.map((index) => wires[index]!))
+      indexes.forEach((index, position) => (promises[index] = queued[position]!))
+    }
+    // Every promise is awaited so none rejects unobserved.
+    const settled = await Promise.allSettled(promises)
+    const failed = settled.find((result) => result.status === 'rejected')
+    if (failed) throw failed.reason
+    return settled.map((result) => storedMessageFromWire((result as PromiseFulfilledResult<MessageWire>).value))
+  }
+
+  /** Sends the session's queued messages, then ends it: the count returned includes them. */
+  async endSession(sessionId: string, options: EndSessionOptions = {}): Promise<EndedSession> {
+    await this.#batcher.drainSession(sessionId)
+    const body = options.reason === undefined ? {} : { reason: options.reason }
+    return endedFromWire(await this.#http('POST', `${sessionPath(sessionId)}/end`, body))
+  }
+
+  /** The session with its message count; `NotFoundError` when there is none. */
+  async getSession(sessionId: string): Promise<Session> {
+    return sessionFromWire(await this.#http<SessionWire>('GET', sessionPath(sessionId)))
+  }
+
+  /**
+   * The session's messages in conversation order, one page at a time.
+   *
+   * @example
+   * for await (const page of parley.listMessages(sessionId)) for (const message of page) console.log(message.content)
+   */
+  async *listMessages(sessionId: string, options: ListMessagesOptions = {}): AsyncGenerator<Message[], void, undefined> {
+    let after = options.after
+    do {
+      const query = new URLSearchParams()
+      if (after !== undefined) query.set('after', after)
+      if (options.limit !== undefined) query.set('limit', String(options.limit))
+      const suffix = query.size > 0 ? `?${query}` : ''
+      const page = await this.#http<{ messages: MessageWire[]; next_cursor: string | null }>('GET', `${sessionPath(sessionId)}/messages${suffix}`)
+      if (page.messages.length > 0) yield page.messages.map(storedMessageFromWire)
+      after = page.next_cursor ?? undefined
+    } while (after !== undefined)
+  }
+
+  /** One page of sessions, newest first; pass `nextCursor` as `cursor` for the next. */
+  async listSessions(options: ListSessionsOptions = {}): Promise<SessionPage> {
+    const query = new URLSearchParams()
+    if (options.userId !== undefined) query.set('user_id', options.userId)
+    if (options.active !== undefined) query.set('active', String(options.active))
+    if (options.from !== undefined) query.set('from', new Date(options.from).toISOString())
+    if (options.to !== undefined) query.set('to', new Date(options.to).toISOString())
+    if (options.limit !== undefined) query.set('limit', String(options.limit))
+    if (options.cursor !== undefined) query.set('cursor', options.cursor)
+    const suffix = query.size > 0 ? `?${query}` : ''
+    const page = await this.#http<{ sessions: SessionWire[]; next_cursor: string | null }>('GET', `/v1/sessions${suffix}`)
+    return { sessions: page.sessions.map(sessionFromWire), nextCursor: page.next_cursor }
+  }
+
+  /**
+   * Live events of a session (`message.created`, `session.ended`) over the
+   * WebSocket `/v1/stream`, as they commit. Resolves once the server confirmed,
+   * with a function that unsubscribes. The socket reconnects with backoff;
+   * events sent while it was down are missed (re-read with `listMessages`).
+   */
+  subscribe(sessionId: string, handler: (event: LiveEvent) => void): Promise<() => Promise<void>> {
+    return this.#live.subscribe(sessionId, handler)
+  }
+
+  /** Sends everything queued and waits for it; reports what was delivered, is pending, was dropped or failed. */
+  flush(): Promise<DeliveryStats> {
+    return this.#batcher.drain()
+  }
+
+  /** The counters so far, without waiting. */
+  stats(): DeliveryStats {
+    return this.#batcher.stats()
+  }
+
+  /**
+   * Accepts nothing more, sends what is queued for up to `timeoutMs` (default
+   * 10 s) and reports the figures. Messages not sent by then are rejected with
+   * `ClientClosedError` and counted in `pending`.
+   */
+  async shutdown(options: { timeoutMs?: number } = {}): Promise<DeliveryStats> {
+    this.#batcher.close()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), options.timeoutMs ?? 10_000)
+    })
+    const outcome = await Promise.race([this.#batcher.drain(), timedOut])
+    clearTimeout(timer)
+    if (outcome === 'timeout') {
+      this.#batcher.abandonWaiting(new ClientClosedError('CLIENT_CLOSED', 'the client shut down before this message was sent'))
+    }
+    this.#live.close()
+    return this.#batcher.stats()
+  }
+
+  #toWire(input: AddMessageInput): MessageInputWire {
+    return messageInputToWire({ ...input, id: input.id ?? uuidv7() })
+  }
+}
+
+function sessionPath(sessionId: string): string {
+  return `/v1/sessions/${encodeURIComponent(sessionId)}`
+}
+
+function definedOnly<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>
+}

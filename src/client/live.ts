@@ -1,0 +1,199 @@
+// `subscribe`: live events of a session over the WebSocket `/v1/stream`, one
+// socket per client, reconnected with backoff and re-subscribed when it drops.
+import { storedMessageFromWire } from '../protocol/convert.js'
+import type { AckFrame, ServerFrame } from '../protocol/stream-frames.js'
+import type { Message } from '../tracker/types.js'
+import { backoffDelay } from './backoff.js'
+import { ClientClosedError, errorFromFrame, type ParleyError } from './errors.js'
+
+/** What a subscriber receives, in the library's camelCase shapes. */
+export type LiveEvent =
+  | { type: 'message.created'; sessionId: string; message: Message }
+  | {
+      type: 'session.ended'
+      sessionId: string
+      userId: string | null
+      endedAt: Date
+      durationSeconds: number
+      messageCount: number
+      endedReason: string | null
+    }
+
+/** The parts of the standard `WebSocket` the client uses (browsers' own, or `ws` in Node 20). */
+export interface WebSocketLike {
+  readonly readyState: number
+  send(data: string): void
+  close(code?: number): void
+  onopen: ((event: any) => void) | null
+  onmessage: ((event: { data: unknown }) => void) | null
+  onclose: ((event: any) => void) | null
+  onerror: ((event: any) => void) | null
+}
+
+export type WebSocketConstructor = new (url: string) => WebSocketLike
+
+export interface LiveOptions {
+  baseUrl: string
+  apiKey: string
+  WebSocket: WebSocketConstructor | undefined
+  retryBaseMs: number
+  retryMaxMs: number
+}
+
+type Handler = (event: LiveEvent) => void
+
+interface Waiter {
+  resolve(ack: AckFrame): void
+  reject(error: ParleyError): void
+}
+
+const OPEN = 1
+
+/** The client's WebSocket: live events for `subscribe`, and ingest with `transport: 'websocket'`. Opened on first use. */
+export class LiveFeed {
+  readonly #options: LiveOptions
+  readonly #handlers = new Map<string, Set<Handler>>()
+  readonly #waiters = new Map<number, Waiter>()
+  #socket: WebSocketLike | undefined
+  #ready: Promise<void> | undefined
+  #nextRef = 1
+  #attempt = 0
+  #closed = false
+
+  constructor(options: LiveOptions) {
+    this.#options = options
+  }
+
+  /** Calls `handler` for each event of the session; resolves once the server confirmed, with a function that stops it. */
+  async subscribe(sessionId: string, handler: Handler): Promise<() => Promise<void>> {
+    if (this.#closed) throw new ClientClosedError('CLIENT_CLOSED', 'the client was shut down')
+    const handlers = this.#handlers.get(sessionId) ?? new Set()
+    const first = handlers.size === 0
+    handlers.add(handler)
+    this.#handlers.set(sessionId, handlers)
+    try {
+      if (first) await this.request({ type: 'subscribe', session_id: sessionId })
+      else await this.#connect()
+    } catch (error) {
+      handlers.delete(handler)
+      if (handlers.size === 0) this.#handlers.delete(sessionId)
+      throw error
+    }
+    return async () => {
+      handlers.delete(handler)
+      if (handlers.size > 0 || this.#handlers.get(sessionId) !== handlers) return
+      this.#handlers.delete(sessionId)
+      if (this.#socket?.readyState === OPEN) await this.request({ type: 'unsubscribe', session_id: sessionId }).catch(() => {})
+    }
+  }
+
+  /** Closes the socket for good. */
+  close(): void {
+    this.#closed = true
+    this.#socket?.close(1000)
+    this.#socket = undefined
+    this.#failWaiters(new ClientClosedError('CLIENT_CLOSED', 'the client was shut down'))
+  }
+
+  /**
+   * Sends one frame (connecting and authenticating first) and resolves with its
+   * ack once the server committed; rejects with the typed error of an error
+   * frame, or `STREAM_CLOSED` when the socket closed before the answer.
+   */
+  async request(frame: Record<string, unknown>): Promise<AckFrame> {
+    if (this.#closed) throw new ClientClosedError('CLIENT_CLOSED', 'the client was shut down')
+    await this.#connect()
+    const ref = this.#nextRef++
+    const done = new Promise<AckFrame>((resolve, reject) => this.#waiters.set(ref, { resolve, reject }))
+    this.#socket!.send(JSON.stringify({ ...frame, ref }))
+    return done
+  }
+
+  #connect(): Promise<void> {
+    if (this.#ready) return this.#ready
+    const WebSocketImpl = this.#options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
+    if (!WebSocketImpl) {
+      return Promise.reject(new ClientClosedError('NO_WEBSOCKET', 'no WebSocket here: pass `WebSocket` (e.g. from the ws package) in the options'))
+    }
+    const url = `${this.#options.baseUrl.replace(/\/+$/, '').replace(/^http/, 'ws')}/v1/stream`
+    const socket = new WebSocketImpl(url)
+    this.#socket = socket
+    this.#ready = new Promise<void>((resolve, reject) => {
+      socket.onopen = () => {
+        const ref = this.#nextRef++
+        this.#waiters.set(ref, {
+          resolve: () => {
+            this.#attempt = 0
+            resolve()
+          },
+          reject,
+        })
+        socket.send(JSON.stringify({ type: 'auth', ref, key: this.#options.apiKey }))
+      }
+      socket.onmessage = (event) => this.#receive(String(event.data))
+      socket.onerror = () => {}
+      socket.onclose = () => {
+        const lost = new ClientClosedError('STREAM_CLOSED', 'the live connection closed')
+        reject(lost)
+        this.#dropped(socket, lost)
+      }
+    })
+    this.#ready.catch(() => {})
+    return this.#ready
+  }
+
+  #receive(text: string): void {
+    let frame: ServerFrame
+    try {
+      frame = JSON.parse(text) as ServerFrame
+    } catch {
+      return
+    }
+    if (frame.type === 'ack' || frame.type === 'error') {
+      const waiter = typeof frame.ref === 'number' ? this.#waiters.get(frame.ref) : undefined
+      if (!waiter) return
+      this.#waiters.delete(frame.ref as number)
+      if (frame.type === 'ack') waiter.resolve(frame)
+      else waiter.reject(errorFromFrame(frame.error))
+      return
+    }
+    const event: LiveEvent =
+      frame.type === 'message.created'
+        ? { type: frame.type, sessionId: frame.session_id, message: storedMessageFromWire(frame.message) }
+        : {
+            type: frame.type,
+            sessionId: frame.session_id,
+            userId: frame.user_id,
+            endedAt: new Date(frame.ended_at),
+            durationSeconds: frame.duration_seconds,
+            messageCount: frame.message_count,
+            endedReason: frame.ended_reason,
+          }
+    for (const handler of this.#handlers.get(event.sessionId) ?? []) handler(event)
+  }
+
+  /** The socket closed: fail what waited on it, and reconnect while someone listens. */
+  #dropped(socket: WebSocketLike, error: ParleyError): void {
+    if (this.#socket !== socket) return
+    this.#socket = undefined
+    this.#ready = undefined
+    this.#failWaiters(error)
+    if (this.#closed || this.#handlers.size === 0) return
+    const delay = backoffDelay(this.#attempt++, this.#options.retryBaseMs, this.#options.retryMaxMs)
+    setTimeout(() => {
+      if (this.#closed) return
+      // Events sent while disconnected are lost; readers that must not miss any re-read with listMessages.
+      for (const sessionId of this.#handlers.keys()) {
+        this.request({ type: 'subscribe', session_id: sessionId }).catch((error) => {
+          // Refused by the server (key revoked, session gone): retrying would not help.
+          if (!(error instanceof ClientClosedError)) this.#handlers.delete(sessionId)
+        })
+      }
+    }, delay)
+  }
+
+  #failWaiters(error: ParleyError): void {
+    for (const waiter of this.#waiters.values()) waiter.reject(error)
+    this.#waiters.clear()
+  }
+}

@@ -1,0 +1,84 @@
+import { expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { ParleyClient, type WebSocketConstructor, type WebSocketLike } from '../../src/client/index.js'
+import { describeEachBackend } from '../support/backends.js'
+import { liveServer } from './support.js'
+
+describeEachBackend('client SDK websocket transport', (backend) => {
+  const server = liveServer(backend)
+
+  it('sends batches as frames on one socket, acked after commit', async () => {
+    let sockets = 0
+    class CountingSocket extends WebSocket {
+      constructor(url: string) {
+        super(url)
+        sockets++
+      }
+    }
+    const client = new ParleyClient({
+      baseUrl: server.baseUrl,
+      apiKey: server.adminKey,
+      transport: 'websocket',
+      WebSocket: CountingSocket as unknown as WebSocketConstructor,
+      flushAt: 10,
+    })
+    const { sessionId } = await client.startSession()
+    const contents = Array.from({ length: 35 }, (_, index) => `turn ${index}`)
+    const stored = await Promise.all(contents.map((content) => client.addMessage({ sessionId, role: 'assistant', content })))
+    expect((await client.endSession(sessionId)).messageCount).toBe(35)
+    expect(await server.tracker.listMessages(sessionId)).toEqual(stored)
+    expect(sockets).toBe(1)
+    expect(await client.shutdown()).toEqual({ delivered: 35, pending: 0, dropped: 0, failed: 0 })
+  })
+
+  it('resends an unacknowledged frame on a new socket when the first one drops after commit: nothing stored twice', async () => {
+    let sockets = 0
+    let cut = false
+    // Wraps ws: the first ack of stored messages never arrives, the socket dies instead.
+    class DroppingSocket implements WebSocketLike {
+      readonly inner: WebSocket
+      onopen: WebSocketLike['onopen'] = null
+      onmessage: WebSocketLike['onmessage'] = null
+      onclose: WebSocketLike['onclose'] = null
+      onerror: WebSocketLike['onerror'] = null
+      constructor(url: string) {
+        sockets++
+        this.inner = new WebSocket(url)
+        this.inner.onopen = (event) => this.onopen?.(event)
+        this.inner.onclose = (event) => this.onclose?.(event)
+        this.inner.onerror = (event) => this.onerror?.(event)
+        this.inner.onmessage = (event) => {
+          if (!cut && String(event.data).includes('"messages"')) {
+            cut = true
+            this.inner.terminate()
+            return
+          }
+          this.onmessage?.({ data: event.data })
+        }
+      }
+      get readyState() {
+        return this.inner.readyState
+      }
+      send(data: string) {
+        this.inner.send(data)
+      }
+      close(code?: number) {
+        this.inner.close(code)
+      }
+    }
+    const client = new ParleyClient({
+      baseUrl: server.baseUrl,
+      apiKey: server.adminKey,
+      transport: 'websocket',
+      WebSocket: DroppingSocket,
+      retryBaseMs: 5,
+    })
+    const { sessionId } = await client.startSession()
+    const stored = await client.addMessages([1, 2, 3].map((n) => ({ sessionId, role: 'user' as const, content: `${n}` })))
+    expect(cut).toBe(true)
+    expect(sockets).toBe(2)
+    expect(await server.tracker.listMessages(sessionId)).toEqual(stored)
+    expect((await server.tracker.getSession(sessionId)).messageCount).toBe(3)
+    await client.shutdown()
+  })
+})
