@@ -38,3 +38,8 @@ export class ConflictError extends ParleyError {}
 
 /** The database cannot be reached, refused the login, or is in the wrong state. */
 export class UnavailableError extends ParleyError {}
+
+/** No session has this id (or the caller may not know it has). */
+export function sessionNotFound(sessionId: string, hint = ''): NotFoundError {
+  return new NotFoundError('SESSION_NOT_FOUND', `session ${sessionId} does not exist${hint}`, { details: { sessionId } })
+}

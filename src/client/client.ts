@@ -18,14 +18,13 @@ import type {
   SessionPage,
   StartSessionInput,
 } from '../tracker/types.js'
+import { MAX_BODY_BYTES, MAX_MESSAGES_PER_REQUEST } from '../protocol/limits.js'
 import { Batcher, type DeliveryStats } from './batcher.js'
 import { ClientClosedError } from './errors.js'
 import { createHttp, type FetchLike, type Http } from './http.js'
 import { LiveFeed, type LiveEvent, type WebSocketConstructor } from './live.js'
 import { wsSender } from './ws-ingest.js'
 
-/** The server's limit on messages in one POST. */
-const MAX_BATCH_MESSAGES = 500
 
 /** Defaults of the options below. */
 export const CLIENT_DEFAULTS = {
@@ -33,7 +32,8 @@ export const CLIENT_DEFAULTS = {
   flushIntervalMs: 100,
   maxQueueMessages: 10_000,
   maxQueueBytes: 16 * 1024 * 1024,
-  maxBatchBytes: 3 * 1024 * 1024,
+  // Headroom under the server's body limit for the JSON around the messages.
+  maxBatchBytes: Math.floor(MAX_BODY_BYTES * 0.75),
   maxRetries: 5,
   retryBaseMs: 100,
   retryMaxMs: 10_000,
@@ -119,7 +119,7 @@ export class ParleyClient {
     })
     const overSocket = wsSender(this.#live, settings)
     this.#batcher = new Batcher({
-      flushAt: Math.max(1, Math.min(MAX_BATCH_MESSAGES, settings.flushAt)),
+      flushAt: Math.max(1, Math.min(MAX_MESSAGES_PER_REQUEST, settings.flushAt)),
       flushIntervalMs: settings.flushIntervalMs,
       maxQueueMessages: settings.maxQueueMessages,
       maxQueueBytes: settings.maxQueueBytes,

@@ -2,8 +2,9 @@
 // schemas that validate requests, type handlers and feed the OpenAPI document.
 import { Type, type Static } from 'typebox'
 
-/** Most messages in one POST. */
-export const MAX_MESSAGES_PER_REQUEST = 500
+import { MAX_MESSAGES_PER_REQUEST } from './limits.js'
+
+export { MAX_MESSAGES_PER_REQUEST }
 
 const Uuid = Type.String({ format: 'uuid', description: 'a UUID; time-ordered v7 preferred' })
 const Timestamp = Type.String({ format: 'date-time' })

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { MAX_BODY_BYTES } from '../protocol/limits.js'
 import type { Tracker } from '../tracker/tracker.js'
 import { createAuthenticator, installAuth } from './plugins/auth.js'
 import type { JwtOptions } from './jwt.js'
@@ -12,7 +13,7 @@ import { sessionRoutes } from './routes/sessions.js'
 import { streamRoutes, type StreamOptions } from './stream/route.js'
 
 /** Largest request body (4 MiB: 500 messages of ordinary size), answered with 413 beyond. */
-export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024
+export const DEFAULT_BODY_LIMIT = MAX_BODY_BYTES
 
 export interface AppOptions {
   tracker: Tracker

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '../errors.js'
+import { ConflictError, sessionNotFound } from '../errors.js'
 import type { Static } from 'typebox'
 import type { StartSessionBody } from '../protocol/schemas.js'
 import type { Tracker } from '../tracker/tracker.js'
@@ -9,10 +9,6 @@ import type { Principal } from './plugins/auth.js'
 // The rules of who reaches which session, shared by the HTTP routes and the
 // WebSocket stream: a caller bound to a user (a user-bound key, a JWT) reaches
 // only that user's sessions, and another user's session is "not found".
-
-export function sessionNotFound(sessionId: string): NotFoundError {
-  return new NotFoundError('SESSION_NOT_FOUND', `session ${sessionId} does not exist`, { details: { sessionId } })
-}
 
 /** The session, if the caller may reach it. */
 export async function ownedSession(tracker: Tracker, principal: Principal | undefined, sessionId: string): Promise<Session> {

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js'
-import { ConflictError, NotFoundError, UnavailableError } from '../errors.js'
+import { ConflictError, sessionNotFound, UnavailableError } from '../errors.js'
 import { insertMessageBatch } from '../queries/messages.sql.js'
 import type { Message } from './types.js'
 import type { ValidMessage } from './validate.js'
@@ -224,9 +224,7 @@ function rowError(message: ValidMessage, row: BatchRow): Error {
     )
   }
   if (!row.sessionFound) {
-    return new NotFoundError('SESSION_NOT_FOUND', `session ${message.sessionId} does not exist; start it first`, {
-      details: { sessionId: message.sessionId },
-    })
+    return sessionNotFound(message.sessionId, '; start it first')
   }
   return new ConflictError('SESSION_ENDED', `session ${message.sessionId} has ended; start a new session`, {
     details: { sessionId: message.sessionId },

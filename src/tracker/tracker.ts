@@ -2,7 +2,7 @@ import type { Database } from '../db/database.js'
 import { openDatabase, type DatabaseTarget } from '../db/open-database.js'
 import { describeProblem } from '../doctor/format-report.js'
 import { checkSchema } from '../doctor/check-schema.js'
-import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors.js'
+import { ConflictError, sessionNotFound, UnavailableError, ValidationError } from '../errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import { migrate as runMigrations } from '../migrations/migrator.js'
 import * as messageQueries from '../queries/messages.sql.js'
@@ -237,10 +237,6 @@ function summary(session: Session): EndedSession {
     durationSeconds: session.durationSeconds ?? 0,
     messageCount: session.messageCount,
   }
-}
-
-function sessionNotFound(sessionId: string): NotFoundError {
-  return new NotFoundError('SESSION_NOT_FOUND', `session ${sessionId} does not exist`, { details: { sessionId } })
 }
 
 function encodeCursor(start: string, sessionId: string): string {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { RawData, WebSocket } from 'ws'
-import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../../errors.js'
+import { ConflictError, UnavailableError, ValidationError } from '../../errors.js'
 import type { ClientFrame, Ref, ServerFrame, SubscribeFrameWire } from '../../protocol/stream-frames.js'
 import type { Tracker } from '../../tracker/tracker.js'
 import { ForbiddenError, UnauthorizedError } from '../http-errors.js'
@@ -9,6 +9,7 @@ import { errorFrame } from './error-frame.js'
 import { ingestFrames, type AckBody } from './ingest.js'
 import { parseFrame } from './parse-frame.js'
 import type { ChangeFeed, Subscriber, Topic } from './subscriptions.js'
+import { ownedSession } from '../session-access.js'
 
 /** Close code for a socket that did not authenticate (the 4000s are the application's). */
 export const CLOSE_UNAUTHORIZED = 4401
@@ -186,10 +187,7 @@ export class StreamConnection implements Subscriber {
     const topic = this.topicOf(frame)
     const boundUser = this.principal!.userId
     if ('sessionId' in topic) {
-      const session = await this.deps.tracker.getSession(topic.sessionId)
-      if (boundUser && session.userId !== boundUser) {
-        throw new NotFoundError('SESSION_NOT_FOUND', `session ${topic.sessionId} does not exist`, { details: { sessionId: topic.sessionId } })
-      }
+      await ownedSession(this.deps.tracker, this.principal!, topic.sessionId)
     } else if (boundUser && topic.userId.toLowerCase() !== boundUser) {
       throw new ForbiddenError('USER_MISMATCH', 'this key may only follow its own user’s sessions')
     }

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Tracker } from '../../tracker/tracker.js'
 import { StreamConnection, type ConnectionLimits } from './connection.js'
 import { createChangeFeed } from './subscriptions.js'
+import { MAX_BODY_BYTES } from '../../protocol/limits.js'
 
 /** Timers and limits of `GET /v1/stream`. */
 export interface StreamOptions extends ConnectionLimits {
@@ -17,7 +18,7 @@ export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
   pingIntervalMs: 30_000,
   authTimeoutMs: 5_000,
   maxBufferedBytes: 16 * 1024 * 1024,
-  maxFrameBytes: 4 * 1024 * 1024,
+  maxFrameBytes: MAX_BODY_BYTES,
   maxPendingFrames: 64,
   maxSubscriptions: 100,
 }
