@@ -38,6 +38,8 @@ export interface LiveOptions {
   WebSocket: WebSocketConstructor | undefined
   retryBaseMs: number
   retryMaxMs: number
+  /** A frame without its ack (or error) by then fails with `STREAM_TIMEOUT`, and the socket is replaced. */
+  requestTimeoutMs: number
 }
 
 type Handler = (event: LiveEvent) => void
@@ -102,6 +104,25 @@ export class LiveFeed {
    */
   async request(frame: Record<string, unknown>): Promise<AckFrame> {
     if (this.#closed) throw new ClientClosedError('CLIENT_CLOSED', 'the client was shut down')
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeoutMs = this.#options.requestTimeoutMs
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ClientClosedError('STREAM_TIMEOUT', `no answer on the live connection within ${timeoutMs} ms`)), timeoutMs)
+    })
+    const answered = this.#send(frame)
+    answered.catch(() => {})
+    try {
+      return await Promise.race([answered, timedOut])
+    } catch (error) {
+      // A socket that leaves a frame unanswered is not trusted with the next one.
+      if (error instanceof ClientClosedError && error.code === 'STREAM_TIMEOUT') this.#socket?.close()
+      throw error
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  async #send(frame: Record<string, unknown>): Promise<AckFrame> {
     await this.#connect()
     const ref = this.#nextRef++
     const done = new Promise<AckFrame>((resolve, reject) => this.#waiters.set(ref, { resolve, reject }))

@@ -12,9 +12,9 @@ export interface WsIngestOptions {
   retryMaxMs: number
 }
 
-/** Whether the frame may be sent again: the socket dropped, or the server was briefly unable. */
+/** Whether the frame may be sent again: the socket dropped or went silent, or the server was briefly unable. */
 function retryable(error: unknown): boolean {
-  if (error instanceof ClientClosedError) return error.code === 'STREAM_CLOSED'
+  if (error instanceof ClientClosedError) return error.code === 'STREAM_CLOSED' || error.code === 'STREAM_TIMEOUT'
   return error instanceof UnavailableError || error instanceof RateLimitedError
 }
 

@@ -31,26 +31,25 @@ describeEachBackend('client SDK websocket transport', (backend) => {
     expect(await client.shutdown()).toEqual({ delivered: 35, pending: 0, dropped: 0, failed: 0 })
   })
 
-  it('resends an unacknowledged frame on a new socket when the first one drops after commit: nothing stored twice', async () => {
-    let sockets = 0
-    let cut = false
-    // Wraps ws: the first ack of stored messages never arrives, the socket dies instead.
-    class DroppingSocket implements WebSocketLike {
+  /** `ws`, but the first server frame that acks stored messages is lost: the socket dies (`cut`) or says nothing (`silent`). */
+  const losingFirstAck = (mode: 'cut' | 'silent') => {
+    const seen = { sockets: 0, lost: false, closedByClient: 0 }
+    class LosingSocket implements WebSocketLike {
       readonly inner: WebSocket
       onopen: WebSocketLike['onopen'] = null
       onmessage: WebSocketLike['onmessage'] = null
       onclose: WebSocketLike['onclose'] = null
       onerror: WebSocketLike['onerror'] = null
       constructor(url: string) {
-        sockets++
+        seen.sockets++
         this.inner = new WebSocket(url)
         this.inner.onopen = (event) => this.onopen?.(event)
         this.inner.onclose = (event) => this.onclose?.(event)
         this.inner.onerror = (event) => this.onerror?.(event)
         this.inner.onmessage = (event) => {
-          if (!cut && String(event.data).includes('"messages"')) {
-            cut = true
-            this.inner.terminate()
+          if (!seen.lost && String(event.data).includes('"messages"')) {
+            seen.lost = true
+            if (mode === 'cut') this.inner.terminate()
             return
           }
           this.onmessage?.({ data: event.data })
@@ -63,22 +62,33 @@ describeEachBackend('client SDK websocket transport', (backend) => {
         this.inner.send(data)
       }
       close(code?: number) {
+        seen.closedByClient++
         this.inner.close(code)
       }
     }
-    const client = new ParleyClient({
-      baseUrl: server.baseUrl,
-      apiKey: server.adminKey,
-      transport: 'websocket',
-      WebSocket: DroppingSocket,
-      retryBaseMs: 5,
+    return { seen, LosingSocket }
+  }
+
+  for (const mode of ['cut', 'silent'] as const) {
+    it(`resends an unacknowledged frame on a new socket when the first one is ${mode} after commit: nothing stored twice`, async () => {
+      const { seen, LosingSocket } = losingFirstAck(mode)
+      const client = new ParleyClient({
+        baseUrl: server.baseUrl,
+        apiKey: server.adminKey,
+        transport: 'websocket',
+        WebSocket: LosingSocket,
+        retryBaseMs: 5,
+        requestTimeoutMs: 500,
+      })
+      const { sessionId } = await client.startSession()
+      const stored = await client.addMessages([1, 2, 3].map((n) => ({ sessionId, role: 'user' as const, content: `${n}` })))
+      expect(seen.lost).toBe(true)
+      expect(seen.sockets).toBe(2)
+      // A silent socket is closed by the client's per-frame timeout, not left hanging.
+      if (mode === 'silent') expect(seen.closedByClient).toBe(1)
+      expect(await server.tracker.listMessages(sessionId)).toEqual(stored)
+      expect((await server.tracker.getSession(sessionId)).messageCount).toBe(3)
+      await client.shutdown()
     })
-    const { sessionId } = await client.startSession()
-    const stored = await client.addMessages([1, 2, 3].map((n) => ({ sessionId, role: 'user' as const, content: `${n}` })))
-    expect(cut).toBe(true)
-    expect(sockets).toBe(2)
-    expect(await server.tracker.listMessages(sessionId)).toEqual(stored)
-    expect((await server.tracker.getSession(sessionId)).messageCount).toBe(3)
-    await client.shutdown()
-  })
+  }
 })

@@ -1,54 +1,16 @@
 // The real binary over a real socket: first-start key, `parley keys`, and a
 // SIGTERM under load that loses no acknowledged message.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
 import { beforeAll, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
 import { describeEachBackend, type TestBackend } from '../support/backends.js'
-import { BIN, captureContext, ROOT, runCli } from '../support/cli.js'
+import { captureContext, runCli } from '../support/cli.js'
 import { buildDistIfStale, uuidv4, uuidv7 } from './support.js'
+import { serve, stop } from '../support/serve.js'
 
 const KEY = /^pk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/
-
-interface Served {
-  child: ChildProcess
-  base: string
-  stderr(): string
-  stdout(): string
-  /** Exit code (null when killed by a signal). */
-  exited: Promise<number | null>
-}
-
-/** `parley serve --port 0` on a database; resolves once it says where it listens. */
-async function serve(backend: TestBackend, url: string): Promise<Served> {
-  const args = [BIN, 'serve', '--database-url', url, '--port', '0', ...(backend.name === 'postgres' ? ['--migrate'] : [])]
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (chunk) => (stdout += chunk))
-  child.stderr!.on('data', (chunk) => (stderr += chunk))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`no "listens on" line within 60 s; stderr: ${stderr}`))
-    }, 60_000)
-    child.stderr!.on('data', () => {
-      const match = /Parley listens on (http:\/\/127\.0\.0\.1:(\d+))/.exec(stderr)
-      if (match && match[2] !== '0') {
-        clearTimeout(timer)
-        resolve(match[1]!)
-      }
-    })
-    void exited.then((code) => {
-      clearTimeout(timer)
-      reject(new Error(`parley serve exited with ${code} before listening; stderr: ${stderr}`))
-    })
-  })
-  return { child, base, exited, stderr: () => stderr, stdout: () => stdout }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -103,11 +65,6 @@ function slowPost(url: string, headers: Record<string, string>, body: string) {
       return answer
     },
   }
-}
-
-async function stop(served: Served): Promise<number | null> {
-  if (served.child.exitCode === null) served.child.kill('SIGTERM')
-  return served.exited
 }
 
 describeEachBackend('parley serve and parley keys, through the binary', (backend) => {
