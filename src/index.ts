@@ -23,3 +23,21 @@ export { compareSchema, type SchemaReport, type Problem, type ProblemKind, type 
 export { buildFixSql } from './doctor/fix-sql.js'
 export { readCatalog } from './doctor/catalog.js'
 export type { SchemaSnapshot, TableShape, ColumnShape } from './doctor/schema.js'
+export {
+  adapters as importAdapters,
+  importFile,
+  importSessions,
+  readSessions,
+  writeImportedSession,
+  ImportError,
+  PARLEY_IMPORT_NAMESPACE,
+  importedSessionId,
+  importedMessageId,
+  PLATFORMS as IMPORT_PLATFORMS,
+  type ImportAdapter,
+  type ImportContext,
+  type ImportedSession,
+  type ImportedMessage,
+  type ImportSummary,
+  type Platform as ImportPlatform,
+} from './import/index.js'

@@ -76,9 +76,9 @@ describe('parley CLI', () => {
     const url = `pglite:${join(dir, 'twice')}`
     const first = await runCli(['migrate', '--database-url', url])
     expect(first).toMatchObject({ code: 0 })
-    expect(first.stdout).toContain('Applied migration 6')
+    expect(first.stdout).toContain('Applied migration 7')
     const second = await runCli(['migrate', '--database-url', url, '--json'])
     expect(second.code).toBe(0)
-    expect(JSON.parse(second.stdout)).toEqual({ applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6] })
+    expect(JSON.parse(second.stdout)).toEqual({ applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6, 7] })
   })
 })

@@ -328,12 +328,14 @@ describeEachBackend('migrations', (backend) => {
       const messages = await indexes(db, 'conversation_messages')
       expect(sessions.map((i) => i.name)).toEqual([
         'conversation_sessions_active_idx',
+        'conversation_sessions_metadata_idx',
         'conversation_sessions_pkey',
         'conversation_sessions_recent_idx',
         'conversation_sessions_session_id_key',
         'conversation_sessions_user_recent_idx',
       ])
       expect(messages.map((i) => i.name)).toEqual([
+        'conversation_messages_content_search_idx',
         'conversation_messages_pkey',
         'conversation_messages_session_order_idx',
         'conversation_messages_user_time_idx',
@@ -344,6 +346,8 @@ describeEachBackend('migrations', (backend) => {
       expect(def('conversation_sessions_user_recent_idx')).toMatch(/\(user_id, started_at DESC, session_id DESC\)$/)
       expect(def('conversation_sessions_recent_idx')).toMatch(/\(started_at DESC, session_id DESC\)$/)
       expect(def('conversation_sessions_active_idx')).toMatch(/\(started_at DESC\) WHERE is_active$/)
+      expect(def('conversation_messages_content_search_idx')).toMatch(/USING gin \(to_tsvector\('simple'::regconfig, content\)\)$/)
+      expect(def('conversation_sessions_metadata_idx')).toMatch(/USING gin \(metadata jsonb_path_ops\)$/)
     })
 
     it('applies nothing and changes nothing the second time', async () => {

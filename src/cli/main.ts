@@ -1,8 +1,11 @@
-import { Command, CommanderError } from 'commander'
+import { Command, CommanderError, Option } from 'commander'
 import { ParleyError, UnavailableError, ValidationError } from '../errors.js'
 import { databaseUrl, processContext, type CliContext } from './cli-context.js'
 import { demoCommand } from './commands/demo.js'
 import { doctorCommand } from './commands/doctor.js'
+import { importCommand } from './commands/import.js'
+import { PLATFORMS, type Platform } from '../import/types.js'
+import { exportCommand } from './commands/export.js'
 import { keysCommand } from './commands/keys.js'
 import { migrateCommand } from './commands/migrate.js'
 import { serveCommand } from './commands/serve.js'
@@ -99,6 +102,30 @@ export async function main(argv: readonly string[], context: CliContext = proces
           : { databaseUrl: databaseUrl(options.databaseUrl, context), migrate: context.env.PARLEY_AUTO_MIGRATE === '1' },
         context,
       )
+    })
+
+  program
+    .command('export')
+    .description('export conversations as json, jsonl, csv, vtt, srt, txt, openai or vercel-ui (stdout unless --out)')
+    .option('--format <format>', 'json (default), jsonl, csv, vtt, srt, txt, openai or vercel-ui (the last four: one --session)')
+    .option('--session <uuid>', 'export this session only')
+    .option('--user-id <uuid>', 'export this user’s sessions')
+    .option('--from <iso>', 'sessions started at or after this time')
+    .option('--to <iso>', 'sessions started before this time')
+    .option('--out <path>', 'write to this file (only once complete) instead of stdout')
+    .option('--database-url <url>', databaseHelp)
+    .action(async (options: { format?: string; session?: string; userId?: string; from?: string; to?: string; out?: string; databaseUrl?: string }) => {
+      exitCode = await exportCommand({ ...options, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    })
+
+  program
+    .command('import')
+    .description('import transcripts from a voice or chat platform (one transaction per session; importing again changes nothing)')
+    .argument('<files...>', 'JSON files in the --from format')
+    .addOption(new Option('--from <platform>', 'the format of the files').choices(PLATFORMS).makeOptionMandatory())
+    .option('--database-url <url>', databaseHelp)
+    .action(async (files: string[], options: { from: Platform; databaseUrl?: string }) => {
+      exitCode = await importCommand({ files, from: options.from, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
     })
 
   try {

@@ -7,20 +7,35 @@ import {
   storedMessageFromWire,
 } from '../protocol/convert.js'
 import type { MessageInputWire, MessageWire, SessionWire } from '../protocol/schemas.js'
-import type {
-  AddMessageInput,
-  EndedSession,
-  EndSessionOptions,
-  ListMessagesOptions,
-  ListSessionsOptions,
-  Message,
-  Session,
-  SessionPage,
-  StartSessionInput,
+import type { SchemaReportWire, SearchPageWire, SessionListItemWire, StatsWire } from '../protocol/schemas.js'
+import {
+  schemaReportFromWire,
+  searchPageFromWire,
+  statsFromWire,
+  type ConversationStats,
+  type SchemaReport,
+  type SearchOptions,
+  type SearchPage,
+  type StatsOptions,
+} from './reads.js'
+import {
+  DEFAULT_LIMITS,
+  type AddMessageInput,
+  type EndedSession,
+  type EndSessionOptions,
+  type Limits,
+  type ListMessagesOptions,
+  type ListSessionsOptions,
+  type Message,
+  type Session,
+  type SessionPage,
+  type StartSessionInput,
 } from '../tracker/types.js'
+import { validateMessages } from '../tracker/validate.js'
 import { MAX_BODY_BYTES, MAX_MESSAGES_PER_REQUEST } from '../protocol/limits.js'
 import { Batcher, type DeliveryStats } from './batcher.js'
-import { ClientClosedError } from './errors.js'
+import { ClientClosedError, errorFromResponse } from './errors.js'
+import type { ExportFormatName } from '../export/format-names.js'
 import { createHttp, type FetchLike, type Http } from './http.js'
 import { LiveFeed, type LiveEvent, type WebSocketConstructor } from './live.js'
 import { wsSender } from './ws-ingest.js'
@@ -63,6 +78,12 @@ export interface ParleyClientOptions {
   retryMaxMs?: number
   /** Abandon (and retry) an attempt without an answer after this long (default 30 s). */
   requestTimeoutMs?: number
+  /**
+   * The sizes a message is checked against before it is queued (default: the
+   * server's defaults, 256 KiB of content and 64 KiB of metadata). A message
+   * that fails is rejected at once with `ValidationError`, as the library would.
+   */
+  limits?: Partial<Pick<Limits, 'maxContentBytes' | 'maxMetadataBytes'>>
   /** The `fetch` to use (default `globalThis.fetch`): for proxies, tests, instrumentation. */
   fetch?: FetchLike
   /**
@@ -97,10 +118,15 @@ export class ParleyClient {
   readonly #http: Http
   readonly #batcher: Batcher
   readonly #live: LiveFeed
+  readonly #limits: Limits
+  readonly #download: (path: string) => Promise<string>
 
   constructor(options: ParleyClientOptions) {
     const settings = { ...CLIENT_DEFAULTS, ...definedOnly(options) }
+    // Batches are split by the client, so a call may hold any number of messages.
+    this.#limits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}), maxMessagesPerCall: Number.POSITIVE_INFINITY }
     const fetchImpl = options.fetch ?? ((input: string, init: RequestInit) => globalThis.fetch(input, init))
+    this.#download = textDownload(options.baseUrl, options.apiKey, fetchImpl)
     this.#http = createHttp({
       baseUrl: options.baseUrl,
       apiKey: options.apiKey,
@@ -116,6 +142,7 @@ export class ParleyClient {
       WebSocket: options.WebSocket,
       retryBaseMs: settings.retryBaseMs,
       retryMaxMs: settings.retryMaxMs,
+      requestTimeoutMs: settings.requestTimeoutMs,
     })
     const overSocket = wsSender(this.#live, settings)
     this.#batcher = new Batcher({
@@ -146,13 +173,14 @@ export class ParleyClient {
 
   /** Queues one message (with a UUIDv7 id unless given); resolves with the stored row once its batch is committed. */
   async addMessage(input: AddMessageInput): Promise<Message> {
-    const [promise] = this.#batcher.enqueue(input.sessionId, [this.#toWire(input)])
+    const [wire] = this.#toWire([input])
+    const [promise] = this.#batcher.enqueue(input.sessionId, [wire!])
     return storedMessageFromWire(await promise!)
   }
 
   /** Queues messages in order (a session's messages all or none when the queue is full); resolves with the stored rows. */
   async addMessages(inputs: readonly AddMessageInput[]): Promise<Message[]> {
-    const wires = inputs.map((input) => this.#toWire(input))
+    const wires = this.#toWire(inputs)
     const bySession = new Map<string, number[]>()
     inputs.forEach((input, index) => bySession.set(input.sessionId, [...(bySession.get(input.sessionId) ?? []), index]))
     const promises: Promise<MessageWire>[] = []
@@ -207,9 +235,50 @@ export class ParleyClient {
     if (options.to !== undefined) query.set('to', new Date(options.to).toISOString())
     if (options.limit !== undefined) query.set('limit', String(options.limit))
     if (options.cursor !== undefined) query.set('cursor', options.cursor)
+    if (options.metadata !== undefined) query.set('metadata', JSON.stringify(options.metadata))
+    if (options.minDuration !== undefined) query.set('min_duration', String(options.minDuration))
     const suffix = query.size > 0 ? `?${query}` : ''
-    const page = await this.#http<{ sessions: SessionWire[]; next_cursor: string | null }>('GET', `/v1/sessions${suffix}`)
-    return { sessions: page.sessions.map(sessionFromWire), nextCursor: page.next_cursor }
+    const page = await this.#http<{ sessions: SessionListItemWire[]; next_cursor: string | null }>('GET', `/v1/sessions${suffix}`)
+    return {
+      sessions: page.sessions.map((wire) => ({ ...sessionFromWire(wire), preview: wire.preview })),
+      nextCursor: page.next_cursor,
+    }
+  }
+
+  /** Messages whose content matches `q`, newest first, with highlighted snippets; pass `nextCursor` as `cursor` for more. */
+  async search(options: SearchOptions): Promise<SearchPage> {
+    const query = new URLSearchParams({ q: options.q })
+    if (options.userId !== undefined) query.set('user_id', options.userId)
+    if (options.role !== undefined) query.set('role', options.role)
+    if (options.from !== undefined) query.set('from', new Date(options.from).toISOString())
+    if (options.to !== undefined) query.set('to', new Date(options.to).toISOString())
+    if (options.limit !== undefined) query.set('limit', String(options.limit))
+    if (options.cursor !== undefined) query.set('cursor', options.cursor)
+    return searchPageFromWire(await this.#http<SearchPageWire>('GET', `/v1/search?${query}`))
+  }
+
+  /** Sessions per day, durations, messages per session and busiest hours, over sessions started in [from, to). */
+  async getStats(options: StatsOptions = {}): Promise<ConversationStats> {
+    const query = new URLSearchParams()
+    if (options.from !== undefined) query.set('from', new Date(options.from).toISOString())
+    if (options.to !== undefined) query.set('to', new Date(options.to).toISOString())
+    if (options.userId !== undefined) query.set('user_id', options.userId)
+    const suffix = query.size > 0 ? `?${query}` : ''
+    return statsFromWire(await this.#http<StatsWire>('GET', `/v1/stats${suffix}`))
+  }
+
+  /** The doctor's report on the server's database: the same as `parley doctor --json`. */
+  async getSchemaReport(): Promise<SchemaReport> {
+    return schemaReportFromWire(await this.#http<SchemaReportWire>('GET', '/v1/schema-report'))
+  }
+
+  /**
+   * A session exported as `parley export --format <format>` writes it (default
+   * json, the parley format), as text for a download; `NotFoundError` when the
+   * caller may not read it.
+   */
+  exportSession(sessionId: string, format: ExportFormatName = 'json'): Promise<string> {
+    return this.#download(`${sessionPath(sessionId)}/export?format=${encodeURIComponent(format)}`)
   }
 
   /**
@@ -252,8 +321,27 @@ export class ParleyClient {
     return this.#batcher.stats()
   }
 
-  #toWire(input: AddMessageInput): MessageInputWire {
-    return messageInputToWire({ ...input, id: input.id ?? uuidv7() })
+  /** Checks the messages as the library would (all or none queued) and gives each its id. */
+  #toWire(inputs: readonly AddMessageInput[]): MessageInputWire[] {
+    const valid = validateMessages(inputs, this.#limits)
+    return inputs.map((input, index) => messageInputToWire({ ...input, id: valid[index]!.id }))
+  }
+}
+
+/** A GET whose answer is text, not JSON (exports); errors as the library's typed ones. */
+function textDownload(baseUrl: string, apiKey: string, fetchImpl: FetchLike) {
+  const base = baseUrl.replace(/\/+$/, '')
+  return async (path: string): Promise<string> => {
+    const response = await fetchImpl(`${base}${path}`, { method: 'GET', headers: { authorization: `Bearer ${apiKey}` } })
+    const text = await response.text()
+    if (response.ok) return text
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch {
+      body = undefined
+    }
+    throw errorFromResponse(response.status, body)
   }
 }
 

@@ -17,6 +17,7 @@ export {
   NetworkError,
 } from './errors.js'
 export type { FetchLike } from './http.js'
+export type { ConversationStats, SchemaReport, SearchHit, SearchOptions, SearchPage, SnippetSegment, StatsOptions } from './reads.js'
 export type { LiveEvent, WebSocketConstructor, WebSocketLike } from './live.js'
 export type {
   AddMessageInput,
@@ -28,6 +29,7 @@ export type {
   Metadata,
   Role,
   Session,
+  SessionListItem,
   SessionPage,
   StartSessionInput,
 } from '../tracker/types.js'

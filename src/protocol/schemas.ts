@@ -111,14 +111,99 @@ export const ListSessionsQuery = Type.Object(
     to: Type.Optional(Timestamp),
     limit: Type.Optional(Digits),
     cursor: Type.Optional(Type.String()),
+    metadata: Type.Optional(Type.String({ description: 'a JSON object the session metadata must contain (jsonb @>), e.g. {"channel":"phone"}' })),
+    min_duration: Type.Optional(Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$', description: 'only ended sessions that lasted at least this many seconds' })),
   },
   { additionalProperties: false },
 )
 
 export const MessagePage = Type.Object({ messages: Type.Array(MessageSchema), next_cursor: Type.Union([Type.String(), Type.Null()]) })
-export const SessionPage = Type.Object({ sessions: Type.Array(SessionSchema), next_cursor: Type.Union([Type.String(), Type.Null()]) })
+// A listed session also shows the first words of its conversation.
+export const SessionListItemSchema = Type.Object(
+  {
+    ...SessionSchema.properties,
+    preview: Type.Union([Type.String(), Type.Null()], { description: 'the first 120 characters of its first user or assistant message' }),
+  },
+  { $id: 'SessionListItem' },
+)
+export const SessionPage = Type.Object({ sessions: Type.Array(SessionListItemSchema), next_cursor: Type.Union([Type.String(), Type.Null()]) })
+
+export const SearchQuery = Type.Object(
+  {
+    q: Type.String({ description: 'words to find; "quoted phrases", or, -excluded (websearch syntax)' }),
+    user_id: Type.Optional(Uuid),
+    role: Type.Optional(Role),
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
+    limit: Type.Optional(Digits),
+    cursor: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+)
+
+// Highlighting as data: the browser renders text, never server HTML.
+export const SnippetSegment = Type.Object({ text: Type.String(), match: Type.Boolean() })
+
+export const SearchHitSchema = Type.Object({ message: MessageSchema, session_id: Uuid, snippet: Type.Array(SnippetSegment) })
+
+export const SearchPage = Type.Object({ hits: Type.Array(SearchHitSchema), next_cursor: Type.Union([Type.String(), Type.Null()]) })
+
+export const StatsQuery = Type.Object(
+  { from: Type.Optional(Timestamp), to: Type.Optional(Timestamp), user_id: Type.Optional(Uuid) },
+  { additionalProperties: false },
+)
+
+const Figure = Type.Union([Type.Number(), Type.Null()], { description: 'null when there is nothing to measure' })
+
+export const StatsSchema = Type.Object({
+  totals: Type.Object({
+    sessions: Type.Integer({ description: 'sessions started in the window' }),
+    messages: Type.Integer({ description: 'messages of those sessions' }),
+    active_now: Type.Integer({ description: 'sessions running now (of the user, if given), whatever the window' }),
+  }),
+  sessions_per_day: Type.Array(Type.Object({ day: Type.String({ description: 'YYYY-MM-DD, UTC' }), count: Type.Integer() }), {
+    description: 'every day from the first session to the last, days without any included',
+  }),
+  duration_seconds: Type.Object({
+    p50: Figure,
+    p90: Figure,
+    p99: Figure,
+    buckets: Type.Array(
+      Type.Object({
+        le_seconds: Type.Union([Type.Number(), Type.Null()], { description: 'upper bound; null for the last, unbounded bucket' }),
+        count: Type.Integer({ description: 'ended sessions above the previous bound and at most this one' }),
+      }),
+    ),
+  }),
+  messages_per_session: Type.Object({ avg: Figure, p50: Figure, p90: Figure, p99: Figure }),
+  busiest_hours: Type.Array(Type.Object({ hour: Type.Integer({ minimum: 0, maximum: 23 }), count: Type.Integer() }), {
+    description: 'sessions started in each hour of the day (UTC), all 24',
+  }),
+})
+
+const SchemaProblem = Type.Object({
+  kind: Type.String(),
+  table: Type.Union([Type.String(), Type.Null()]),
+  column: Type.Optional(Type.String()),
+  name: Type.Optional(Type.String()),
+  expected: Type.Union([Type.String(), Type.Null()]),
+  actual: Type.Union([Type.String(), Type.Null()]),
+  severity: Type.Enum(['error', 'warning']),
+  fix: Type.Enum(['safe', 'data', 'manual']),
+})
+
+export const SchemaReportSchema = Type.Object({
+  ok: Type.Boolean(),
+  problems: Type.Array(SchemaProblem),
+  pending_migrations: Type.Array(Type.Object({ version: Type.Integer(), name: Type.String() })),
+})
 
 export type SessionWire = Static<typeof SessionSchema>
+export type SessionListItemWire = Static<typeof SessionListItemSchema>
+export type SearchHitWire = Static<typeof SearchHitSchema>
+export type SearchPageWire = Static<typeof SearchPage>
+export type StatsWire = Static<typeof StatsSchema>
+export type SchemaReportWire = Static<typeof SchemaReportSchema>
 export type MessageWire = Static<typeof MessageSchema>
 export type MessageInputWire = Static<typeof MessageInput>
 export type ErrorWire = Static<typeof ErrorSchema>

@@ -29,15 +29,29 @@ export const endSession = /* sql */ `
 /**
  * A page of sessions, newest first. The cursor is the last row's start (as
  * text, microseconds kept) and id; `cursorStart` is that text for each row.
+ * Each row's preview is looked up only for the page, by the (session_id, seq) index.
  */
 export const listSessions = /* sql */ `
-  select ${sessionColumns},
-    to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "cursorStart"
-  from conversation_sessions
-  where ($1::uuid is null or user_id = $1::uuid)
-    and ($2::boolean is null or is_active = $2::boolean)
-    and ($3::timestamptz is null or (started_at, session_id) < ($3::timestamptz, $4::uuid))
-    and ($6::timestamptz is null or started_at >= $6::timestamptz)
-    and ($7::timestamptz is null or started_at < $7::timestamptz)
-  order by started_at desc, session_id desc
-  limit $5`
+  select page.*, first_turn.preview
+  from (
+    select ${sessionColumns},
+      to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "cursorStart"
+    from conversation_sessions
+    where ($1::uuid is null or user_id = $1::uuid)
+      and ($2::boolean is null or is_active = $2::boolean)
+      and ($3::timestamptz is null or (started_at, session_id) < ($3::timestamptz, $4::uuid))
+      and ($6::timestamptz is null or started_at >= $6::timestamptz)
+      and ($7::timestamptz is null or started_at < $7::timestamptz)
+      and ($8::jsonb is null or metadata @> $8::jsonb)
+      and ($9::double precision is null or duration_seconds >= $9::double precision)
+    order by started_at desc, session_id desc
+    limit $5
+  ) page
+  left join lateral (
+    select left(content, 120) as preview
+    from conversation_messages
+    where session_id = page."sessionId" and role in ('user', 'assistant')
+    order by seq
+    limit 1
+  ) first_turn on true
+  order by page."startedAt" desc, page."sessionId" desc`

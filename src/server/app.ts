@@ -8,8 +8,13 @@ import type { JwtOptions } from './jwt.js'
 import { installErrorHandler } from './plugins/error-handler.js'
 import { installMetrics, type Metrics } from './plugins/metrics.js'
 import { installRateLimit, type RateLimitOptions } from './plugins/rate-limit.js'
+import { dashboardRoutes } from './routes/dashboard.js'
+import { exportRoutes } from './routes/export.js'
 import { healthRoutes } from './routes/health.js'
+import { schemaReportRoutes } from './routes/schema-report.js'
+import { searchRoutes } from './routes/search.js'
 import { sessionRoutes } from './routes/sessions.js'
+import { statsRoutes } from './routes/stats.js'
 import { streamRoutes, type StreamOptions } from './stream/route.js'
 
 /** Largest request body (4 MiB: 500 messages of ordinary size), answered with 413 beyond. */
@@ -72,7 +77,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes(tracker.database))
   await app.register(sessionRoutes(tracker), { prefix: '/v1' })
+  await app.register(exportRoutes(tracker), { prefix: '/v1' })
+  await app.register(searchRoutes(tracker), { prefix: '/v1' })
+  await app.register(statsRoutes(tracker), { prefix: '/v1' })
+  await app.register(schemaReportRoutes(tracker), { prefix: '/v1' })
   await app.register(streamRoutes(tracker, options.stream), { prefix: '/v1' })
+  await app.register(dashboardRoutes())
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
 }

@@ -26,6 +26,15 @@ export async function assertReachable(tracker: Tracker, principal: Principal | u
   if (principal?.userId) await ownedSession(tracker, principal, sessionId)
 }
 
+/** The user a read is limited to: a bound caller's own (asking for another is refused), else the one asked for. */
+export function readableUserId(principal: Principal | undefined, requested: string | undefined): string | undefined {
+  const boundUser = principal?.userId
+  if (boundUser && requested && requested.toLowerCase() !== boundUser) {
+    throw new ForbiddenError('USER_MISMATCH', 'this caller may only read its own user’s conversations')
+  }
+  return boundUser ?? requested?.toLowerCase()
+}
+
 /** Starts (or finds again) a session for the caller; a bound caller's user is the session's. */
 export async function startSessionAs(
   tracker: Tracker,

@@ -19,6 +19,7 @@ import {
   type ListSessionsOptions,
   type Message,
   type Session,
+  type SessionListItem,
   type SessionPage,
   type StartSessionInput,
 } from './types.js'
@@ -180,9 +181,9 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
     },
 
     async listSessions(listOptions) {
-      const { userId, active, from, to, limit, cursor } = validateListSessions(listOptions)
+      const { userId, active, from, to, limit, cursor, metadata, minDuration } = validateListSessions(listOptions)
       const [afterStart, afterId] = cursor ? decodeCursor(cursor) : [null, null]
-      const { rows } = await database.query<Session & { cursorStart: string }>(sessionQueries.listSessions, [
+      const { rows } = await database.query<SessionListItem & { cursorStart: string }>(sessionQueries.listSessions, [
         userId,
         active,
         afterStart,
@@ -190,6 +191,8 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
         limit + 1,
         from?.toISOString() ?? null,
         to?.toISOString() ?? null,
+        metadata === null ? null : JSON.stringify(metadata),
+        minDuration,
       ])
       const page = rows.slice(0, limit)
       const last = page.at(-1)

@@ -80,10 +80,20 @@ export interface ListSessionsOptions {
   limit?: number
   /** `nextCursor` of the previous page. */
   cursor?: string
+  /** Only sessions whose metadata contains this object (`{channel: 'phone'}` matches `{channel: 'phone', …}`). */
+  metadata?: Metadata
+  /** Only ended sessions that lasted at least this many seconds. */
+  minDuration?: number
+}
+
+/** A listed session, with the first words of its conversation. */
+export interface SessionListItem extends Session {
+  /** The first 120 characters of its first user or assistant message; null before there is one. */
+  preview: string | null
 }
 
 export interface SessionPage {
-  sessions: Session[]
+  sessions: SessionListItem[]
   /** Pass as `cursor` for the next page; null on the last page. */
   nextCursor: string | null
 }

@@ -105,8 +105,10 @@ export function validateListSessions(options: ListSessionsOptions | undefined): 
   to: Date | null
   limit: number
   cursor: string | null
+  metadata: Metadata | null
+  minDuration: number | null
 } {
-  const value = objectOf(options ?? {}, 'options', ['userId', 'active', 'from', 'to', 'limit', 'cursor'])
+  const value = objectOf(options ?? {}, 'options', ['userId', 'active', 'from', 'to', 'limit', 'cursor', 'metadata', 'minDuration'])
   if (value.active !== undefined && value.active !== null && typeof value.active !== 'boolean') {
     throw new ValidationError('active', `must be true or false; got ${describe(value.active)}`)
   }
@@ -120,7 +122,25 @@ export function validateListSessions(options: ListSessionsOptions | undefined): 
     to: optionalDate(value.to, 'to'),
     limit: optionalLimit(value.limit, 50, 500),
     cursor: (value.cursor as string | undefined) ?? null,
+    metadata: metadataFilter(value.metadata),
+    minDuration: optionalSeconds(value.minDuration, 'minDuration'),
   }
+}
+
+function metadataFilter(value: unknown): Metadata | null {
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ValidationError('metadata', `must be a JSON object such as {"channel": "phone"}; got ${describe(value)}`)
+  }
+  return value as Metadata
+}
+
+function optionalSeconds(value: unknown, field: string): number | null {
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ValidationError(field, `must be a number of seconds, 0 or more; got ${describe(value)}`)
+  }
+  return value
 }
 
 function objectOf(value: unknown, field: string, allowed: readonly string[]): Record<string, unknown> {

@@ -109,19 +109,37 @@ describeEachBackend('client SDK', (backend) => {
     expect(notFound.code).toBe('SESSION_NOT_FOUND')
     expect(recorder.posts('/messages')).toHaveLength(1)
 
-    const { sessionId } = await parley.startSession()
-    const invalid = await parley.addMessage({ sessionId, role: 'robot' as 'user', content: 'hi' }).catch((error) => error)
-    expect(invalid).toBeInstanceOf(ValidationError)
-    expect(invalid.code).toBe('VALIDATION_FAILED')
-    expect(invalid.field).toMatch(/role/)
-    expect(recorder.posts('/messages')).toHaveLength(2)
     await expect(parley.getSession(missing)).rejects.toBeInstanceOf(NotFoundError)
 
     const stranger = new ParleyClient({ baseUrl: server.baseUrl, apiKey: 'not-a-key', fetch: recorder.fetch })
     const before = recorder.calls.length
     await expect(stranger.startSession()).rejects.toBeInstanceOf(UnauthorizedError)
     expect(recorder.calls.length - before).toBe(1)
-    expect(parley.stats()).toMatchObject({ failed: 2, pending: 0 })
+    expect(parley.stats()).toMatchObject({ failed: 1, pending: 0 })
+  })
+
+  it('checks messages as the library does before queueing: a bad field rejects at once and nothing is sent', async () => {
+    const recorder = recordingFetch()
+    const parley = client({ fetch: recorder.fetch, limits: { maxContentBytes: 10 } })
+    const { sessionId } = await parley.startSession()
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ sessionId, role: 'robot', content: 'hi' }, 'role'],
+      [{ sessionId: 'not-a-uuid', role: 'user', content: 'hi' }, 'sessionId'],
+      [{ sessionId, role: 'user', content: 'far more than ten bytes' }, 'content'],
+      [{ sessionId, role: 'user', content: 'hi', id: 'x' }, 'id'],
+      [{ sessionId, role: 'user', content: 'hi', createdAt: 'yesterday' }, 'createdAt'],
+      [{ sessionId, role: 'user', content: 'hi', colour: 'red' }, 'colour'],
+    ]
+    for (const [input, field] of cases) {
+      const error = await parley.addMessage(input as never).catch((caught) => caught)
+      expect(error).toBeInstanceOf(ValidationError)
+      expect(error).toMatchObject({ code: 'VALIDATION_FAILED', field })
+    }
+    const batch = [{ sessionId, role: 'user' as const, content: 'ok' }, { sessionId, role: 'user' as const, content: 42 as never }]
+    await expect(parley.addMessages(batch)).rejects.toMatchObject({ field: 'messages[1].content' })
+    expect(await parley.flush()).toEqual({ delivered: 0, pending: 0, dropped: 0, failed: 0 })
+    expect(recorder.posts('/messages')).toHaveLength(0)
+    expect((await server.tracker.getSession(sessionId)).messageCount).toBe(0)
   })
 
   it('retries 503 and 429, honouring Retry-After', async () => {

@@ -122,7 +122,7 @@ describeEachBackend('HTTP conversation', (backend) => {
 
     const mine = await server.call('GET', `/v1/sessions?user_id=${userId}`, { key: server.keys.read })
     expect(mine.statusCode).toBe(200)
-    expect(mine.data).toEqual({ sessions: [got.data], next_cursor: null })
+    expect(mine.data).toEqual({ sessions: [{ ...got.data, preview: 'What is the weather in Lisbon? 🌤' }], next_cursor: null })
   })
 
   it('a session may start with no body at all and gets an id', async () => {

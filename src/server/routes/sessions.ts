@@ -38,6 +38,20 @@ const emptyBodyIsObject = async (request: FastifyRequest) => {
   request.body ??= {}
 }
 
+/** `?metadata=` is a JSON object in the query string. */
+function metadataParam(text: string): Record<string, unknown> {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw new ValidationError('metadata', `must be a JSON object such as {"channel":"phone"}; got ${JSON.stringify(text.slice(0, 40))}`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError('metadata', 'must be a JSON object such as {"channel":"phone"}')
+  }
+  return value as Record<string, unknown>
+}
+
 /** The conversation routes under /v1. */
 export function sessionRoutes(tracker: Tracker) {
   return async (plugin: FastifyInstance) => {
@@ -167,8 +181,13 @@ export function sessionRoutes(tracker: Tracker) {
           ...(query.to !== undefined && { to: query.to }),
           ...(query.limit !== undefined && { limit: Number(query.limit) }),
           ...(query.cursor !== undefined && { cursor: query.cursor }),
+          ...(query.metadata !== undefined && { metadata: metadataParam(query.metadata) }),
+          ...(query.min_duration !== undefined && { minDuration: Number(query.min_duration) }),
         })
-        return { sessions: page.sessions.map(sessionToWire), next_cursor: page.nextCursor }
+        return {
+          sessions: page.sessions.map((session) => ({ ...sessionToWire(session), preview: session.preview })),
+          next_cursor: page.nextCursor,
+        }
       },
     )
   }

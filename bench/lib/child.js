@@ -1,0 +1,35 @@
+// The child side of a method: each method runs in a fresh process, reads its
+// settings from BENCH_CONFIG and prints one result line the parent parses.
+export const RESULT_PREFIX = 'BENCH_RESULT '
+
+/** Runs `measure(config)` and prints what it returns (or the error) for the parent. */
+export function runMethod(measure) {
+  const config = JSON.parse(process.env.BENCH_CONFIG ?? '{}')
+  measure(config).then(
+    (result) => {
+      process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`)
+      process.exit(0)
+    },
+    (error) => {
+      process.stderr.write(`${error?.stack ?? error}\n`)
+      process.exit(1)
+    },
+  )
+}
+
+/** Times `work()` and reports messages/second of the rows it wrote. */
+export async function timed(work) {
+  const start = process.hrtime.bigint()
+  const rows = await work()
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  return { rows, seconds, rowsPerSecond: rows / seconds }
+}
+
+/** Runs `count` tasks with at most `concurrency` at once. */
+export async function withConcurrency(count, concurrency, task) {
+  let next = 0
+  const worker = async () => {
+    while (next < count) await task(next++)
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
+}

@@ -1,0 +1,49 @@
+// The doctor's report for the connected database: drift visible without a terminal.
+import { need, type DashboardClient } from '../api.js'
+import { useLoad } from '../hooks.js'
+
+export function HealthPage({ client }: { client: DashboardClient }) {
+  const loaded = useLoad(() => need(client, 'getSchemaReport')(), [client])
+  return (
+    <section aria-labelledby="health-title">
+      <h1 id="health-title">Health</h1>
+      {loaded.state === 'loading' && <p class="muted" aria-live="polite">Checking the schema…</p>}
+      {loaded.state === 'error' && <p class="error" role="alert">{loaded.error}</p>}
+      {loaded.state === 'done' && (() => {
+        const report = loaded.value
+        const pending = report.pendingMigrations ?? report.pending_migrations ?? []
+        return (
+          <>
+            <p class={`verdict ${report.ok ? 'ok' : 'bad'}`} role="status" data-testid="health-verdict">
+              {report.ok
+                ? `✅ The database matches the schema Parley expects${report.problems.length ? ` (${report.problems.length} warnings)` : ''}.`
+                : `⚠️ The database does not match the schema Parley expects: ${report.problems.filter((problem) => problem.severity === 'error').length} problems.`}
+            </p>
+            {pending.length > 0 && (
+              <p>Pending migrations: {pending.map((migration) => `${migration.version} ${migration.name}`).join(', ')}</p>
+            )}
+            {report.problems.length > 0 && (
+              <table class="problems">
+                <caption class="sr-only">What the doctor found</caption>
+                <thead><tr><th scope="col">Table</th><th scope="col">Problem</th><th scope="col">Object</th><th scope="col">Expected</th><th scope="col">Found</th><th scope="col">Fix</th></tr></thead>
+                <tbody>
+                  {report.problems.map((problem, index) => (
+                    <tr key={index} class={problem.severity}>
+                      <td>{problem.table ?? '—'}</td>
+                      <td>{problem.kind}{problem.severity === 'warning' ? ' (warning)' : ''}</td>
+                      <td class="mono">{problem.column ?? problem.name ?? ''}</td>
+                      <td class="mono">{problem.expected ?? '—'}</td>
+                      <td class="mono">{problem.actual ?? 'nothing'}</td>
+                      <td>{problem.fix}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            {!report.ok && <p>Next: run <code>npx parley migrate</code>, or <code>npx parley doctor --fix-sql</code> for a script to review and apply with psql.</p>}
+          </>
+        )
+      })()}
+    </section>
+  )
+}

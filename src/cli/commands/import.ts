@@ -1,0 +1,62 @@
+import cliProgress from 'cli-progress'
+import { importFile, type ImportSummary } from '../../import/import-sessions.js'
+import type { Platform } from '../../import/types.js'
+import { prepareDatabase } from '../../tracker/tracker.js'
+import { withDatabase, type CliContext } from '../cli-context.js'
+
+export interface ImportOptions {
+  databaseUrl: string
+  from: Platform
+  files: string[]
+}
+
+/** A bar only where someone watches it, and only when there is enough to wait for. */
+const PROGRESS_AFTER_FILES = 5
+
+/**
+ * `parley import --from <platform> FILE...`: each file's sessions, one
+ * transaction each. A bad file gets one stderr line (path, JSON pointer,
+ * problem) and the others still import; exit 1 when any file failed.
+ */
+export async function importCommand(options: ImportOptions, context: CliContext): Promise<number> {
+  return withDatabase(options.databaseUrl, async (database) => {
+    await prepareDatabase(database)
+    const total: ImportSummary = { sessions: 0, messages: 0, unchanged: 0, failures: [] }
+    const problems: string[] = []
+    const bar =
+      context.stderr.isTTY && options.files.length > PROGRESS_AFTER_FILES
+        ? new cliProgress.SingleBar({ stream: context.stderr, format: 'importing [{bar}] {value}/{total} files', clearOnComplete: true }, cliProgress.Presets.shades_classic)
+        : null
+    bar?.start(options.files.length, 0)
+    for (const file of options.files) {
+      const summary = await importFile({ database }, options.from, file)
+      total.sessions += summary.sessions
+      total.messages += summary.messages
+      total.unchanged += summary.unchanged
+      const [first, ...more] = summary.failures
+      if (first) {
+        total.failures.push(first)
+        problems.push(`parley: ${first.message}${more.length > 0 ? ` (and ${more.length} more failed ${plural(more.length, 'session')} in this file)` : ''}`)
+        // Without a bar, say it as it happens; with one, after it (a line would break it).
+        if (!bar) context.stderr.write(`${problems.at(-1)}\n`)
+      }
+      bar?.increment()
+    }
+    bar?.stop()
+    if (bar) for (const problem of problems) context.stderr.write(`${problem}\n`)
+    context.stdout.write(`${summaryLine(total)}\n`)
+    return total.failures.length > 0 ? 1 : 0
+  })
+}
+
+/** `imported 1,204 sessions, 38,511 messages; 2 files failed`. */
+export function summaryLine(summary: ImportSummary): string {
+  const count = (n: number) => n.toLocaleString('en-US')
+  const unchanged = summary.unchanged > 0 ? ` (${count(summary.unchanged)} already imported, unchanged)` : ''
+  const failed = summary.failures.length
+  return `imported ${count(summary.sessions)} ${plural(summary.sessions, 'session')}, ${count(summary.messages)} ${plural(summary.messages, 'message')}${unchanged}; ${count(failed)} ${plural(failed, 'file')} failed`
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`
+}

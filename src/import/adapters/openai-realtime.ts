@@ -1,0 +1,199 @@
+// OpenAI Realtime: a log of the server events of one session (a JSON array,
+// or `{"events": [...]}`), beta or GA names. Items are ordered by
+// `previous_item_id`, not by arrival: a user's transcript often arrives after
+// the assistant has answered. Events have no times of their own; a
+// `received_at` (ISO or epoch) that a logger added to each event is used.
+import type { Role } from '../../tracker/types.js'
+import { contentHashId, importedSessionId } from '../ids.js'
+import { pointerTo, PayloadReader, secondsBetween } from '../reader.js'
+import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession } from '../types.js'
+import { itemsOf, roundSeconds, row, sessionSourceOf, sourceOf, type Json } from './shared.js'
+
+const ROLES: Record<string, Role> = { user: 'user', assistant: 'assistant', system: 'system' }
+const ITEM_EVENTS = new Set([
+  'conversation.item.created',
+  'conversation.item.added',
+  'conversation.item.done',
+  'conversation.item.retrieved',
+  'response.output_item.added',
+  'response.output_item.done',
+])
+const TRANSCRIPT_EVENTS: Record<string, 'transcript' | 'text'> = {
+  'conversation.item.input_audio_transcription.completed': 'transcript',
+  'response.audio_transcript.done': 'transcript',
+  'response.output_audio_transcript.done': 'transcript',
+  'response.text.done': 'text',
+  'response.output_text.done': 'text',
+}
+
+/** An event and its place in the log: the raw that rebuilds the log exactly. */
+type Logged = [index: number, event: Json]
+
+interface ItemState {
+  item: Json
+  pointer: string
+  events: Logged[]
+  texts: Map<number, string>
+  firstSeen: Date | null
+  truncatedAtMs: number | null
+  deleted: boolean
+}
+
+function parseLog(payload: unknown, context: ImportContext): ImportedSession {
+  const read = new PayloadReader(context.path)
+  const wrapped = !Array.isArray(payload)
+  const eventsAt = wrapped ? '/events' : ''
+  const wrapper = wrapped ? read.object(payload, '') : {}
+  const log = read.array(wrapped ? wrapper.events : payload, eventsAt)
+  const items = new Map<string, ItemState>()
+  const order: string[] = []
+  const other: Logged[] = []
+  let callId: string | null = null
+  let firstTime: Date | null = null
+  let lastTime: Date | null = null
+
+  const events = log.map((value, index) => {
+    const at = pointerTo(eventsAt, index)
+    const event = read.object(value, at)
+    return { at, event, type: read.string(event.type, pointerTo(at, 'type')), time: read.optionalInstant(event.received_at, pointerTo(at, 'received_at')) }
+  })
+  // First the items and their order, then what other events say about them:
+  // some (speech_started) name an item before it is created.
+  const anchored = new Set<string>()
+  for (const { at, event, type, time } of events) {
+    firstTime ??= time
+    lastTime = time ?? lastTime
+    if ((type === 'session.created' || type === 'session.updated') && callId === null) {
+      const sessionObject = read.object(event.session, pointerTo(at, 'session'))
+      callId = read.optionalString(sessionObject.id, pointerTo(pointerTo(at, 'session'), 'id'))
+    }
+    if (!ITEM_EVENTS.has(type)) continue
+    const itemAt = pointerTo(at, 'item')
+    const item = read.object(event.item, itemAt)
+    const id = read.string(item.id, pointerTo(itemAt, 'id'))
+    const state = items.get(id)
+    if (state) {
+      // Later events carry the finished item (content, status).
+      state.item = item
+      state.pointer = itemAt
+    } else {
+      items.set(id, { item, pointer: itemAt, events: [], texts: new Map(), firstSeen: time, truncatedAtMs: null, deleted: false })
+      order.push(id)
+    }
+    // An item first seen without a place (response.output_item.added) takes the one a later event gives it.
+    if ('previous_item_id' in event && !anchored.has(id)) {
+      anchored.add(id)
+      order.splice(order.indexOf(id), 1)
+      place(order, id, read.optionalString(event.previous_item_id, pointerTo(at, 'previous_item_id')))
+    }
+  }
+  events.forEach(({ at, event, type }, index) => {
+    const itemId = ITEM_EVENTS.has(type) ? ((event.item as Json).id as string) : typeof event.item_id === 'string' ? event.item_id : null
+    const state = itemId === null ? undefined : items.get(itemId)
+    if (!state) {
+      other.push([index, event])
+      return
+    }
+    state.events.push([index, event])
+    const field = TRANSCRIPT_EVENTS[type]
+    if (field) {
+      const contentIndex = read.optionalNumber(event.content_index, pointerTo(at, 'content_index')) ?? 0
+      state.texts.set(contentIndex, read.string(event[field], pointerTo(at, field)))
+    } else if (type === 'conversation.item.truncated') {
+      state.truncatedAtMs = read.number(event.audio_end_ms, pointerTo(at, 'audio_end_ms'))
+    } else if (type === 'conversation.item.deleted') {
+      state.deleted = true
+    }
+  })
+
+  const providerId = callId ?? contentHashId(payload)
+  const startedAt = firstTime ?? context.modifiedAt ?? new Date(0)
+  const messages = order.map((id) => toRow(items.get(id)!, providerId, startedAt, read))
+  return {
+    session: {
+      sessionId: importedSessionId('openai-realtime', providerId),
+      userId: null,
+      startedAt,
+      endedAt: lastTime,
+      endedReason: null,
+      metadata: { source: { platform: 'openai-realtime', id: providerId, shape: wrapped ? 'object' : 'array', raw: { events: other, ...(wrapped && { wrapper: omitEvents(wrapper) }) } } },
+    },
+    messages,
+    pointer: '',
+  }
+}
+
+/** Inserts `id` where `previous_item_id` says: after that item, first when null, last when unknown. */
+function place(order: string[], id: string, previous: string | null): void {
+  if (previous === null) {
+    order.unshift(id)
+    return
+  }
+  const at = order.indexOf(previous)
+  if (at === -1) order.push(id)
+  else order.splice(at + 1, 0, id)
+}
+
+function toRow(state: ItemState, callId: string, startedAt: Date, read: PayloadReader): ImportedMessage {
+  const { item, pointer } = state
+  const itemKey = item.id as string
+  const createdAt = state.firstSeen ?? startedAt
+  const metadata: Json = {
+    ...(state.firstSeen && { start_s: roundSeconds(secondsBetween(startedAt, state.firstSeen)) }),
+    ...(state.deleted && { deleted: true }),
+  }
+  const common = { platform: 'openai-realtime' as const, callId, itemKey, createdAt, pointer }
+  let message: ImportedMessage
+  if (item.type === 'function_call') {
+    const name = read.string(item.name, pointerTo(pointer, 'name'))
+    const args = read.optionalString(item.arguments, pointerTo(pointer, 'arguments')) ?? ''
+    const callIdOfTool = read.optionalString(item.call_id, pointerTo(pointer, 'call_id'))
+    message = row({ ...common, role: 'tool', sourceRole: 'function_call', content: `${name}(${args})`, metadata: { ...metadata, tool: { kind: 'call', call_id: callIdOfTool, name, arguments: args } } })
+  } else if (item.type === 'function_call_output') {
+    const output = read.optionalString(item.output, pointerTo(pointer, 'output')) ?? ''
+    const callIdOfTool = read.optionalString(item.call_id, pointerTo(pointer, 'call_id'))
+    message = row({ ...common, role: 'tool', sourceRole: 'function_call_output', content: output, metadata: { ...metadata, tool: { kind: 'result', call_id: callIdOfTool } } })
+  } else {
+    read.oneOf(item.type ?? 'message', pointerTo(pointer, 'type'), ['message', 'function_call', 'function_call_output'])
+    const sourceRole = read.string(item.role, pointerTo(pointer, 'role'))
+    const role = ROLES[sourceRole] ?? read.fail(pointerTo(pointer, 'role'), `must be one of ${Object.keys(ROLES).join(', ')}; got "${sourceRole}"`)
+    const parts = item.content === undefined ? [] : read.array(item.content, pointerTo(pointer, 'content'))
+    const text = parts
+      .map((part, index) => {
+        const value = read.object(part, pointerTo(pointerTo(pointer, 'content'), index))
+        const own = typeof value.text === 'string' ? value.text : typeof value.transcript === 'string' ? value.transcript : null
+        return state.texts.get(index) ?? own ?? ''
+      })
+      .filter((partText) => partText !== '')
+      .join('\n')
+    // Realtime reports only where the audio was cut, not the words heard by then.
+    const interrupted = state.truncatedAtMs === null ? {} : { interrupted: true, generated_text: text, audio_end_s: state.truncatedAtMs / 1000 }
+    message = row({ ...common, role, sourceRole, content: text, metadata: { ...metadata, ...interrupted } })
+  }
+  sourceOf(message).raw = { events: state.events }
+  return message
+}
+
+function toLog(imported: ImportedSession): unknown {
+  const source = sessionSourceOf(imported)
+  const logged: Logged[] = [...((source.raw.events as Logged[] | undefined) ?? [])]
+  for (const rows of itemsOf(imported.messages)) logged.push(...((sourceOf(rows[0]!).raw.events as Logged[] | undefined) ?? []))
+  const events = logged.sort((a, b) => a[0] - b[0]).map(([, event]) => event)
+  return source.shape === 'object' ? { ...(source.raw.wrapper as Json | undefined), events } : events
+}
+
+function omitEvents(wrapper: Json): Json {
+  const { events: _, ...rest } = wrapper
+  return rest
+}
+
+export const openaiRealtime: ImportAdapter = {
+  platform: 'openai-realtime',
+  parse(payload: unknown, context: ImportContext): ImportedSession[] {
+    return [parseLog(payload, context)]
+  },
+  toPlatform(sessions) {
+    const logs = sessions.map(toLog)
+    return logs.length === 1 ? logs[0] : logs
+  },
+}

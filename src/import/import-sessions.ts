@@ -1,0 +1,90 @@
+import { readFile, stat } from 'node:fs/promises'
+import { ParleyError } from '../errors.js'
+import type { Tracker } from '../tracker/tracker.js'
+import type { Limits } from '../tracker/types.js'
+import { adapters } from './adapters/index.js'
+import { ImportError } from './import-error.js'
+import type { ImportedSession, Platform } from './types.js'
+import { writeImportedSession } from './write-session.js'
+
+/** What an import did. Failed sessions wrote nothing; the others are stored. */
+export interface ImportSummary {
+  /** Sessions written now. */
+  sessions: number
+  /** Messages written now. */
+  messages: number
+  /** Sessions that were already stored, left as they were (a re-import). */
+  unchanged: number
+  failures: ParleyError[]
+}
+
+export interface ImportOptions {
+  /** Named in errors (default `(input)`). */
+  path?: string
+  limits?: Limits
+}
+
+/**
+ * Writes sessions an adapter read, each in its own transaction: a session
+ * that fails leaves nothing behind and the others still go in. Sessions
+ * already stored are left alone, so importing the same data twice changes
+ * nothing.
+ */
+export async function importSessions(
+  tracker: Pick<Tracker, 'database'>,
+  sessions: readonly ImportedSession[],
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
+  const summary: ImportSummary = { sessions: 0, messages: 0, unchanged: 0, failures: [] }
+  for (const imported of sessions) {
+    try {
+      const written = await writeImportedSession(tracker.database, imported, { path: options.path ?? '(input)', ...(options.limits && { limits: options.limits }) })
+      if (written.created) {
+        summary.sessions++
+        summary.messages += written.messages
+      } else {
+        summary.unchanged++
+      }
+    } catch (error) {
+      if (!(error instanceof ParleyError)) throw error
+      summary.failures.push(error)
+    }
+  }
+  return summary
+}
+
+/** Reads one file of `platform`'s format and imports it; a file that cannot be read or parsed is one failure. */
+export async function importFile(
+  tracker: Pick<Tracker, 'database'>,
+  platform: Platform,
+  path: string,
+  options: { limits?: Limits } = {},
+): Promise<ImportSummary> {
+  let sessions: ImportedSession[]
+  try {
+    sessions = await readSessions(platform, path)
+  } catch (error) {
+    if (!(error instanceof ParleyError)) throw error
+    return { sessions: 0, messages: 0, unchanged: 0, failures: [error] }
+  }
+  return importSessions(tracker, sessions, { path, ...options })
+}
+
+/** A file parsed by `platform`'s adapter; chat formats without times start at the file's mtime. */
+export async function readSessions(platform: Platform, path: string): Promise<ImportedSession[]> {
+  let text: string
+  let modifiedAt: Date
+  try {
+    text = await readFile(path, 'utf8')
+    modifiedAt = (await stat(path)).mtime
+  } catch (error) {
+    throw new ImportError(path, '', `cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  let payload: unknown
+  try {
+    payload = JSON.parse(text)
+  } catch (error) {
+    throw new ImportError(path, '', `is not JSON: ${(error as Error).message}`)
+  }
+  return adapters[platform].parse(payload, { path, modifiedAt })
+}

@@ -1,0 +1,101 @@
+import { ImportError } from './import-error.js'
+
+type Json = Record<string, unknown>
+
+/** `/messages` + `3` → `/messages/3` (RFC 6901 escaping). */
+export function pointerTo(base: string, key: string | number): string {
+  return `${base}/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`
+}
+
+/**
+ * Reads a parsed JSON document field by field: each getter takes the value
+ * and its JSON pointer, and a wrong shape throws an ImportError naming both.
+ */
+export class PayloadReader {
+  constructor(readonly path: string) {}
+
+  fail(pointer: string, problem: string): never {
+    throw new ImportError(this.path, pointer, problem)
+  }
+
+  object(value: unknown, pointer: string): Json {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(pointer, `must be an object; got ${describe(value)}`)
+    return value as Json
+  }
+
+  array(value: unknown, pointer: string): unknown[] {
+    if (!Array.isArray(value)) this.fail(pointer, `must be an array; got ${describe(value)}`)
+    return value
+  }
+
+  string(value: unknown, pointer: string): string {
+    if (typeof value !== 'string') this.fail(pointer, `must be a string; got ${describe(value)}`)
+    return value
+  }
+
+  optionalString(value: unknown, pointer: string): string | null {
+    return value === undefined || value === null ? null : this.string(value, pointer)
+  }
+
+  number(value: unknown, pointer: string): number {
+    if (typeof value !== 'number' || !Number.isFinite(value)) this.fail(pointer, `must be a number; got ${describe(value)}`)
+    return value
+  }
+
+  optionalNumber(value: unknown, pointer: string): number | null {
+    return value === undefined || value === null ? null : this.number(value, pointer)
+  }
+
+  /** One of `choices`. */
+  oneOf<T extends string>(value: unknown, pointer: string, choices: readonly T[]): T {
+    if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+      this.fail(pointer, `must be one of ${choices.join(', ')}; got ${describe(value)}`)
+    }
+    return value as T
+  }
+
+  /**
+   * A point in time as platforms write it: an ISO 8601 string, epoch
+   * seconds or epoch milliseconds (told apart by size: anything past
+   * 10^11 is milliseconds, i.e. after 1973 in ms, year 5138 in seconds).
+   */
+  instant(value: unknown, pointer: string): Date {
+    let date: Date | undefined
+    if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)) date = new Date(value)
+    else if (typeof value === 'number' && Number.isFinite(value) && value > 0) date = new Date(value > 1e11 ? value : value * 1000)
+    if (!date || Number.isNaN(date.getTime())) {
+      this.fail(pointer, `must be a time (ISO 8601, epoch seconds or epoch milliseconds); got ${describe(value)}`)
+    }
+    return date
+  }
+
+  optionalInstant(value: unknown, pointer: string): Date | null {
+    return value === undefined || value === null ? null : this.instant(value, pointer)
+  }
+
+  /** Seconds from the start of the call: a number, not negative. */
+  offset(value: unknown, pointer: string): number {
+    const seconds = this.number(value, pointer)
+    if (seconds < 0) this.fail(pointer, `must be seconds from the start of the call (0 or more); got ${seconds}`)
+    return seconds
+  }
+}
+
+/** `startedAt` + `seconds`, to the millisecond. */
+export function plusSeconds(startedAt: Date, seconds: number): Date {
+  return new Date(startedAt.getTime() + Math.round(seconds * 1000))
+}
+
+/** Seconds from `startedAt` to `at`. */
+export function secondsBetween(startedAt: Date, at: Date): number {
+  return (at.getTime() - startedAt.getTime()) / 1000
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`
+  if (typeof value === 'object') return 'an object'
+  return `${typeof value} ${String(value)}`
+}

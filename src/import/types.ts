@@ -1,0 +1,82 @@
+import type { Metadata, Role } from '../tracker/types.js'
+
+/** The platforms `parley import --from` reads. */
+export const PLATFORMS = [
+  'vapi',
+  'retell',
+  'elevenlabs',
+  'livekit',
+  'openai-realtime',
+  'openai-chat',
+  'vercel-ui',
+  'parley',
+] as const
+export type Platform = (typeof PLATFORMS)[number]
+
+/** Where a payload came from: errors name this path. */
+export interface ImportContext {
+  path: string
+  /**
+   * When the file was written. Chat formats carry no times; their sessions
+   * start here (the CLI passes the file's mtime). Default: the Unix epoch.
+   */
+  modifiedAt?: Date
+}
+
+export interface ImportedMessage {
+  id: string
+  role: Role
+  content: string
+  audioUrl: string | null
+  metadata: Metadata
+  createdAt: Date
+  /** JSON pointer of the item this row came from, for errors found while writing. */
+  pointer: string
+}
+
+/** One conversation as an adapter reads it, ready to be written (see write-session.ts). */
+export interface ImportedSession {
+  session: {
+    sessionId: string
+    userId: string | null
+    startedAt: Date
+    endedAt: Date | null
+    endedReason: string | null
+    metadata: Metadata
+  }
+  /** In conversation order. */
+  messages: ImportedMessage[]
+  /** JSON pointer of the session's payload inside its file. */
+  pointer: string
+}
+
+/**
+ * One platform's format. `parse` is pure: the same payload gives the same
+ * sessions and ids. `toPlatform` is its inverse: `toPlatform(parse(p))`
+ * deep-equals `p`, thanks to `metadata.source.raw`.
+ */
+export interface ImportAdapter {
+  platform: Platform
+  parse(payload: unknown, context: ImportContext): ImportedSession[]
+  toPlatform(sessions: readonly ImportedSession[]): unknown
+}
+
+/** `metadata.source` of an imported message. */
+export interface MessageSource {
+  platform: Platform
+  /** The platform's own role (`bot`, `agent`, `tool_calls`…). */
+  role: string
+  /** Key of the provider item this row came from; rows of one item share it. */
+  item: string
+  raw: Record<string, unknown>
+}
+
+/** `metadata.source` of an imported session. */
+export interface SessionSource {
+  platform: Platform
+  /** The provider's call / conversation id (or a content hash for chat formats). */
+  id: string
+  /** Which of the platform's payload shapes the file used (`webhook`, `object`…), when it has several. */
+  shape?: string
+  raw: Record<string, unknown>
+}

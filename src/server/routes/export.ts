@@ -1,0 +1,90 @@
+import { Readable } from 'node:stream'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { Type } from 'typebox'
+import { ValidationError } from '../../errors.js'
+import { EXPORT_FORMAT_NAMES, exportFormat, type ExportFormat } from '../../export/formats/index.js'
+import { oneSession, readSessions } from '../../export/read-sessions.js'
+import type { SessionExport } from '../../export/types.js'
+import { ErrorSchema, SessionParams } from '../../protocol/schemas.js'
+import type { Tracker } from '../../tracker/tracker.js'
+import { ForbiddenError } from '../http-errors.js'
+import { ownedSession } from '../session-access.js'
+
+const Format = Type.Enum([...EXPORT_FORMAT_NAMES])
+const Uuid = Type.String({ format: 'uuid' })
+const Timestamp = Type.String({ format: 'date-time' })
+
+const SessionExportQuery = Type.Object({ format: Type.Optional(Format) }, { additionalProperties: false })
+const ExportQuery = Type.Object(
+  { format: Type.Optional(Format), user_id: Type.Optional(Uuid), from: Type.Optional(Timestamp), to: Type.Optional(Timestamp) },
+  { additionalProperties: false },
+)
+
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema }
+const security = [{ bearer: [] }]
+
+/** Streams the export as a download; the body is written as the database is read, a page at a time. */
+function sendExport(reply: FastifyReply, format: ExportFormat, name: string, sessions: AsyncIterable<SessionExport>) {
+  return reply
+    .header('content-type', format.contentType)
+    .header('content-disposition', `attachment; filename="${name}.${format.extension}"`)
+    .header('cache-control', 'no-store')
+    .send(Readable.from(format.encode(sessions), { highWaterMark: 2 }))
+}
+
+/** `parley export` over HTTP: read scope, and a bound caller (user key, JWT) exports only its own user's sessions. */
+export function exportRoutes(tracker: Tracker) {
+  return async (plugin: FastifyInstance) => {
+    const app = plugin.withTypeProvider<TypeBoxTypeProvider>()
+
+    app.get(
+      '/sessions/:session_id/export',
+      {
+        config: { scope: 'read' },
+        schema: {
+          summary: `A session exported as ${EXPORT_FORMAT_NAMES.join(', ')} (default json), streamed as a download`,
+          security,
+          params: SessionParams,
+          querystring: SessionExportQuery,
+          response: errors,
+        },
+      },
+      async (request, reply) => {
+        const format = exportFormat(request.query.format ?? 'json')
+        const session = await ownedSession(tracker, request.principal, request.params.session_id)
+        return sendExport(reply, format, `parley-${session.sessionId}`, oneSession(tracker.database, session))
+      },
+    )
+
+    app.get(
+      '/export',
+      {
+        config: { scope: 'read' },
+        schema: {
+          summary: 'Many sessions exported (default jsonl), oldest first, streamed as a download',
+          description: `Formats: ${EXPORT_FORMAT_NAMES.filter((name) => !exportFormat(name).oneSession).join(', ')}; the one-conversation formats are on /v1/sessions/{session_id}/export.`,
+          security,
+          querystring: ExportQuery,
+          response: errors,
+        },
+      },
+      async (request, reply) => {
+        const { query, principal } = request
+        const format = exportFormat(query.format ?? 'jsonl')
+        if (format.oneSession) {
+          throw new ValidationError('format', `${format.name} holds one conversation: use GET /v1/sessions/{session_id}/export`)
+        }
+        const boundUser = principal?.userId
+        if (boundUser && query.user_id && query.user_id.toLowerCase() !== boundUser) {
+          throw new ForbiddenError('USER_MISMATCH', 'this key may only export its own user’s sessions')
+        }
+        const from = query.from === undefined ? null : new Date(query.from)
+        const to = query.to === undefined ? null : new Date(query.to)
+        if (from && to && from >= to) throw new ValidationError('to', 'must be after from')
+        const userId = boundUser ?? query.user_id?.toLowerCase() ?? null
+        return sendExport(reply, format, 'parley-export', readSessions(tracker.database, { userId, from, to }))
+      },
+    )
+  }
+}

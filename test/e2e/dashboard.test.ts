@@ -1,0 +1,334 @@
+// The dashboard in headless Chromium against a real server and database:
+// sign in, filter, open a session, play a turn's audio, watch a session live,
+// search, stats and health — each test leaves a screenshot in test-results/.
+import type { FastifyInstance } from 'fastify'
+import { readFile } from 'node:fs/promises'
+import { v4 as uuidv4 } from 'uuid'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ParleyClient } from '../../src/client/index.js'
+import { createApiKey } from '../../src/server/api-keys.js'
+import { buildApp } from '../../src/server/app.js'
+import { createTracker, type Tracker } from '../../src/tracker/tracker.js'
+import { describeEachBackend } from '../support/backends.js'
+import { buildDashboardIfStale, chromiumAvailable, launchBrowser, screenshot, toneWav, type Browser } from './browser.js'
+
+const available = chromiumAvailable()
+if (available) buildDashboardIfStale()
+
+const DAY = 86_400_000
+const LONG_TURNS = 2000
+
+describeEachBackend('dashboard in Chromium', (backend) => {
+  describe.skipIf(!available)('pages', () => {
+    let tracker: Tracker
+    let app: FastifyInstance
+    let base: string
+    let readKey: string
+    let adminKey: string
+    let browser: Browser
+    const alice = uuidv4()
+    const bob = uuidv4()
+    const seeded = { weather: '', refund: '', active: '', long: '', longTurns: [] as string[], weatherTurn: '', messages: 0 }
+    let lonelyKey: string
+    const now = Date.now()
+    // Midday UTC, so a day in the browser's time zone and in UTC agree.
+    const dayStart = (daysAgo: number) => new Date(Math.floor((now - daysAgo * DAY) / DAY) * DAY + 12 * 3_600_000)
+
+    beforeAll(async () => {
+      const database = await backend.migratedDatabase()
+      tracker = await createTracker({ database })
+      app = await buildApp({ tracker, rateLimit: false })
+      const wav = toneWav()
+      app.get('/test-audio/:name', async (_request, reply) => reply.type('audio/wav').send(wav))
+      base = await app.listen({ port: 0, host: '127.0.0.1' })
+      readKey = (await createApiKey(database, { scope: 'read' })).key
+      adminKey = (await createApiKey(database, { scope: 'admin' })).key
+
+      const weatherStart = dayStart(3)
+      const weather = await tracker.startSession({ userId: alice, startedAt: weatherStart, metadata: { channel: 'voice' } })
+      const turns = [
+        { role: 'system', content: 'You are a helpful weather assistant. Keep answers short.' },
+        { role: 'user', content: 'What is the weather in Lisbon today?', audioUrl: `${base}/test-audio/turn-1.wav` },
+        { role: 'assistant', content: 'Sunny in Lisbon, 24 degrees.', audioUrl: `${base}/test-audio/turn-2.wav` },
+        { role: 'tool', content: '{"city":"Lisbon","temp_c":24}' },
+        { role: 'user', content: 'Thanks, goodbye.' },
+      ] as const
+      const stored = await tracker.addMessages(
+        turns.map((turn, index) => ({ sessionId: weather.sessionId, ...turn, createdAt: new Date(weatherStart.getTime() + (index + 1) * 4000) })),
+      )
+      seeded.weatherTurn = stored.find((message) => message.content.includes('Sunny'))!.id
+      await tracker.endSession(weather.sessionId, { reason: 'hangup' })
+      seeded.weather = weather.sessionId
+
+      const refundStart = dayStart(2)
+      const refund = await tracker.startSession({ userId: bob, startedAt: refundStart, metadata: { channel: 'chat' } })
+      await tracker.addMessages([
+        { sessionId: refund.sessionId, role: 'user', content: 'I would like a refund for my order.', createdAt: new Date(refundStart.getTime() + 2000) },
+        { sessionId: refund.sessionId, role: 'assistant', content: 'Of course, the refund is on its way.', createdAt: new Date(refundStart.getTime() + 5000) },
+      ])
+      await tracker.endSession(refund.sessionId, { reason: 'timeout' })
+      seeded.refund = refund.sessionId
+
+      const active = await tracker.startSession({ userId: alice, metadata: { channel: 'voice' } })
+      await tracker.addMessage({ sessionId: active.sessionId, role: 'user', content: 'Hello, is anyone there?' })
+      seeded.active = active.sessionId
+      seeded.messages = turns.length + 2 + 1
+
+      const long = await tracker.startSession({ userId: bob, startedAt: dayStart(1) })
+      const longTurns = await tracker.addMessages(
+        Array.from({ length: 500 }, (_, index) => ({ sessionId: long.sessionId, role: index % 2 ? 'assistant' : 'user', content: `Turn number ${index}` }) as const),
+      )
+      for (let batch = 1; batch < LONG_TURNS / 500; batch++) {
+        longTurns.push(...await tracker.addMessages(
+          Array.from({ length: 500 }, (_, index) => ({ sessionId: long.sessionId, role: index % 2 ? 'assistant' : 'user', content: `Turn number ${batch * 500 + index}` }) as const),
+        ))
+      }
+      await tracker.endSession(long.sessionId, { reason: 'done' })
+      seeded.long = long.sessionId
+      seeded.longTurns = longTurns.map((message) => message.id)
+      seeded.messages += LONG_TURNS
+      lonelyKey = (await createApiKey(database, { scope: 'read', userId: uuidv4() })).key
+
+      browser = await launchBrowser()
+    })
+
+    afterAll(async () => {
+      await browser?.close()
+      await app?.close()
+      await tracker?.close()
+    })
+
+    const signIn = async (key = readKey) => {
+      const { page } = browser
+      await page.goto(`${base}/#/sessions`)
+      await page.getByLabel('API key').fill(key)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+    }
+
+    it('a wrong key shows an error and keeps the sign-in form', async () => {
+      const { page } = browser
+      await signIn('pk_00000000_wrongwrongwrongwrongwrongwrongwrongwrongwro')
+      const alert = page.getByRole('alert')
+      await alert.waitFor()
+      expect(await alert.textContent()).toMatch(/did not accept this key/)
+      expect(await page.evaluate(() => sessionStorage.getItem('parley.apiKey'))).toBeNull()
+      await screenshot(page, 'sign-in-wrong-key')
+    })
+
+    it('signs in with the keyboard alone, lists sessions newest first and filters them by user in the URL', async () => {
+      const { page } = browser
+      await page.goto('about:blank')
+      await page.goto(`${base}/#/sessions`)
+      // The key field has the focus; Enter submits.
+      await page.getByLabel('API key').waitFor()
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('api-key')
+      await page.keyboard.type(readKey)
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { name: 'Sessions' }).waitFor()
+      const rows = page.locator('[role=row][data-session-id]')
+      await rows.first().waitFor()
+      expect(await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-session-id')))).toEqual([
+        seeded.active,
+        seeded.long,
+        seeded.refund,
+        seeded.weather,
+      ])
+      await expect.poll(() => rows.nth(3).textContent()).toMatch(/ended \(hangup\).*What is the weather in Lisbon today\?/)
+      // The key is in this tab's storage only, never in the address.
+      expect(page.url()).not.toContain('pk_')
+
+      await page.getByLabel('User id').fill(bob)
+      await page.getByRole('button', { name: 'Apply filters' }).click()
+      await expect.poll(() => rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-session-id')))).toEqual([seeded.long, seeded.refund])
+      expect(new URL(page.url()).hash).toBe(`#/sessions?user=${bob}`)
+
+      const shown = () => rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-session-id')))
+      await page.goto(`${base}/#/sessions?active=true`)
+      await expect.poll(shown).toEqual([seeded.active])
+      await page.goto(`${base}/#/sessions?meta=channel%3Dchat`)
+      await expect.poll(shown).toEqual([seeded.refund])
+      // Only the weather call lasted more than two days (it started three days ago).
+      await page.goto(`${base}/#/sessions?min=${2.5 * 86_400}`)
+      await expect.poll(shown).toEqual([seeded.weather])
+      expect(await page.getByLabel('Min. duration (s)').inputValue()).toBe(String(2.5 * 86_400))
+      await page.goto(`${base}/#/sessions`)
+      await rows.nth(3).waitFor()
+      await screenshot(page, 'sessions')
+    })
+
+    it('opens a session: facts, turns on opposite sides, folded system turn, audio played on through, export and copy-link', async () => {
+      const { page } = browser
+      await page.goto(`${base}/#/sessions`)
+      await page.locator(`[data-session-id="${seeded.weather}"] a`).first().click()
+      await page.getByRole('heading', { name: /^Session/ }).waitFor()
+      expect(new URL(page.url()).hash).toBe(`#/sessions/${seeded.weather}`)
+      expect(await page.getByTestId('message-count').textContent()).toBe('5')
+      const user = page.locator('article.turn.user').first()
+      const assistant = page.locator('article.turn.assistant').first()
+      const [userBox, assistantBox] = [await user.boundingBox(), await assistant.boundingBox()]
+      expect(userBox!.x).toBeLessThan(assistantBox!.x)
+      // Offsets from the session's start: 0:08 for the second turn (4 s apart).
+      expect(await user.locator('.offset').textContent()).toBe('0:08')
+      const system = page.locator('article.turn.system')
+      expect(await system.locator('.content').getAttribute('class')).toContain('folded')
+      await system.getByRole('button', { name: 'Show' }).click()
+      await expect.poll(() => system.locator('.content').getAttribute('class')).not.toContain('folded')
+
+      await page.getByLabel('Play on through').check()
+      await user.getByRole('button', { name: /Play the audio/ }).click()
+      await page.waitForFunction(() => {
+        const audio = document.querySelector('audio')
+        return audio !== null && audio.currentTime > 0
+      })
+      expect(await page.locator('audio').evaluate((audio: HTMLAudioElement) => audio.src)).toMatch(/\/test-audio\/turn-1\.wav$/)
+      await screenshot(page, 'session')
+      // Played on through: the assistant's turn follows once the user's ends.
+      await page.waitForFunction(() => /turn-2\.wav$/.test(document.querySelector('audio')?.src ?? '') && document.querySelector('audio')!.currentTime > 0)
+      expect(await page.locator('article.turn.playing').getAttribute('data-message-id')).toBe(seeded.weatherTurn)
+      await page.locator('audio').evaluate((audio: HTMLAudioElement) => audio.pause())
+
+      // Export: the file the button downloads is the session in the parley format.
+      const exports = page.getByRole('group', { name: 'Export this session' })
+      const [download] = await Promise.all([page.waitForEvent('download'), exports.getByRole('button', { name: 'json', exact: true }).click()])
+      expect(download.suggestedFilename()).toBe(`session-${seeded.weather}.json`)
+      const exported = JSON.parse(await readFile((await download.path())!, 'utf8'))
+      expect(exported.format).toBe('parley')
+      expect(exported.sessions[0].session.session_id).toBe(seeded.weather)
+      expect(exported.sessions[0].messages.map((message: { content: string }) => message.content)).toContain('Sunny in Lisbon, 24 degrees.')
+
+      await assistant.getByRole('button', { name: 'Copy a link to this turn' }).click()
+      await assistant.getByText('Link copied').waitFor()
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${base}/#/sessions/${seeded.weather}?turn=${seeded.weatherTurn}`)
+    })
+
+    it('shows the stats of the seeded database', async () => {
+      const { page } = browser
+      await page.goto(`${base}/#/stats`)
+      await page.getByTestId('total-sessions').waitFor()
+      expect(await page.getByTestId('total-sessions').textContent()).toBe('4')
+      expect(await page.getByTestId('total-messages').textContent()).toBe(seeded.messages.toLocaleString('en-US'))
+      expect(await page.getByTestId('active-now').textContent()).toBe('1')
+      expect(await page.getByTestId('messages-avg').textContent()).toBe((seeded.messages / 4).toFixed(1).replace(/\.0$/, ''))
+      expect(await page.locator('.chart canvas').count()).toBe(3)
+      // The numbers behind the per-day chart: one session on each of the last three days, and one today.
+      const perDay = page.getByRole('region', { name: 'Sessions per day' })
+      await perDay.getByText('The numbers').click()
+      const cells = await perDay.locator('tbody tr').evaluateAll((rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent)))
+      const day = (daysAgo: number) => dayStart(daysAgo).toISOString().slice(0, 10)
+      expect(cells.filter(([, count]) => count !== '0')).toEqual([
+        [day(3), '1'],
+        [day(2), '1'],
+        [day(1), '1'],
+        [day(0), '1'],
+      ])
+      await screenshot(page, 'stats')
+    })
+
+    it('searches what was said and follows a hit to its turn', async () => {
+      const { page } = browser
+      await page.goto(`${base}/#/search`)
+      await page.getByLabel('Words').fill('sunny')
+      await page.getByRole('button', { name: 'Search' }).click()
+      const hit = page.locator('li.hit').first()
+      await hit.waitFor()
+      expect(await page.locator('li.hit').count()).toBe(1)
+      expect((await hit.locator('mark').allTextContents()).map((text) => text.toLowerCase())).toEqual(['sunny'])
+      expect(new URL(page.url()).hash).toBe('#/search?q=sunny')
+      await screenshot(page, 'search')
+      await hit.getByRole('link').click()
+      const focused = page.locator('article.turn.focused')
+      await focused.waitFor()
+      expect(await focused.getAttribute('data-message-id')).toBe(seeded.weatherTurn)
+      expect(new URL(page.url()).hash).toBe(`#/sessions/${seeded.weather}?turn=${seeded.weatherTurn}`)
+    })
+
+    it('watches a live session receive a turn written through the API, then end', async () => {
+      const { page } = browser
+      const writer = new ParleyClient({ baseUrl: base, apiKey: adminKey, flushIntervalMs: 1 })
+      try {
+        const session = await writer.startSession({ userId: alice })
+        await page.goto(`${base}/#/sessions`)
+        const row = page.locator(`[data-session-id="${session.sessionId}"]`)
+        await row.waitFor()
+        // The table follows active sessions: a turn written now shows in its row.
+        await page.getByText('active sessions update live').waitFor()
+        await writer.addMessage({ sessionId: session.sessionId, role: 'user', content: 'Hello there.' })
+        await expect.poll(() => row.locator('.messages').textContent()).toBe('1')
+        await row.getByRole('link', { name: /watch/ }).click()
+        await page.getByTestId('live-status').waitFor()
+        expect(await page.getByTestId('live-status').textContent()).toBe('live')
+
+        await writer.addMessage({ sessionId: session.sessionId, role: 'user', content: 'Can you book a table for two?' })
+        await page.getByText('Can you book a table for two?').waitFor()
+        await writer.addMessage({ sessionId: session.sessionId, role: 'assistant', content: 'Booked for eight o’clock.' })
+        await page.getByText('Booked for eight o’clock.').waitFor()
+        await writer.endSession(session.sessionId, { reason: 'hangup' })
+        const marker = page.getByTestId('ended-marker')
+        await marker.waitFor()
+        expect(await marker.textContent()).toMatch(/Session ended \(hangup\).*3 messages/)
+        expect(await page.getByTestId('live-status').textContent()).toBe('ended')
+        await screenshot(page, 'live')
+      } finally {
+        await writer.shutdown({ timeoutMs: 1000 })
+      }
+    })
+
+    it('shows the doctor’s report on the health page', async () => {
+      const { page } = browser
+      await page.goto(`${base}/#/health`)
+      const verdict = page.getByTestId('health-verdict')
+      await verdict.waitFor()
+      expect(await verdict.textContent()).toMatch(/matches the schema Parley expects/)
+      await screenshot(page, 'health')
+    })
+
+    it('renders a 2,000-turn transcript a window at a time and jumps to a linked turn', async () => {
+      const { page } = browser
+      await page.goto(`${base}/#/sessions/${seeded.long}`)
+      await page.locator('article.turn').first().waitFor()
+      expect(await page.getByTestId('message-count').textContent()).toBe(String(LONG_TURNS))
+      const drawn = await page.locator('article.turn').count()
+      expect(drawn).toBeGreaterThan(3)
+      expect(drawn).toBeLessThan(60)
+      // A link to turn 1,500 opens with that turn drawn and marked.
+      await page.goto(`${base}/#/sessions/${seeded.long}?turn=${seeded.longTurns[1500]}`)
+      const focused = page.locator('article.turn.focused')
+      await focused.waitFor()
+      expect(await focused.textContent()).toContain('Turn number 1500')
+      expect(await focused.isVisible()).toBe(true)
+      expect(await page.locator('article.turn').count()).toBeLessThan(60)
+    })
+
+    it('fits a phone-width screen', async () => {
+      const { page } = browser
+      await page.setViewportSize({ width: 390, height: 844 })
+      try {
+        for (const view of ['#/sessions', `#/sessions/${seeded.weather}`, '#/stats']) {
+          await page.goto(`${base}/${view}`)
+          await page.locator('h1').waitFor()
+          await page.waitForLoadState('networkidle')
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+          expect(overflow, view).toBeLessThanOrEqual(0)
+        }
+        await page.goto(`${base}/#/sessions/${seeded.weather}`)
+        await page.locator('article.turn').first().waitFor()
+        await screenshot(page, 'phone-session')
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 860 })
+      }
+    })
+
+    it('signs out, forgetting the key; a key that sees no sessions gets an empty state that says what to do', async () => {
+      const { page } = browser
+      await page.goto(`${base}/#/sessions`)
+      await page.getByRole('button', { name: 'Sign out' }).click()
+      await page.getByLabel('API key').waitFor()
+      expect(await page.evaluate(() => sessionStorage.getItem('parley.apiKey'))).toBeNull()
+      await signIn(lonelyKey)
+      const empty = page.locator('.empty')
+      await empty.waitFor()
+      expect(await empty.textContent()).toBe(`No sessions yet — run npx parley demo --server ${base} --key <ingest key> to record one.`)
+      await screenshot(page, 'empty')
+    })
+  })
+})
