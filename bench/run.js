@@ -99,7 +99,7 @@ async function ingestPhase(url, apiKey) {
       const config =
         method.kind === 'latency'
           ? { databaseUrl: url, rate: LATENCY_RATE, seconds: method.seconds[size], ...method.config }
-          : { databaseUrl: url, apiKey, rows: method.rows[size] }
+          : { databaseUrl: url, apiKey, seconds: method.seconds[size] }
       const result = await runChild(script(method.script ?? method.name), config)
       await verify(url, method.name, result)
       runs.push({ rep, name: method.name, kind: method.kind, ...result })

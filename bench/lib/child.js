@@ -17,12 +17,17 @@ export function runMethod(measure) {
   )
 }
 
-/** Times `work()` and reports messages/second of the rows it wrote. */
-export async function timed(work) {
+/**
+ * Times `work(running)`, where `running()` tells whether to start another
+ * write (false after `seconds`), and reports messages/second of the rows it
+ * wrote: every write started is awaited, so the clock stops at the last commit.
+ */
+export async function timed(seconds, work) {
   const start = process.hrtime.bigint()
-  const rows = await work()
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9
-  return { rows, seconds, rowsPerSecond: rows / seconds }
+  const stopAt = start + BigInt(Math.round(seconds * 1e9))
+  const rows = await work(() => process.hrtime.bigint() < stopAt)
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e9
+  return { rows, seconds: elapsed, rowsPerSecond: rows / elapsed }
 }
 
 /** Runs `count` tasks with at most `concurrency` at once. */

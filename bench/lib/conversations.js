@@ -2,16 +2,20 @@
 // each starts (untimed), then adds its turns one awaited addMessage after another.
 import { randomUUID } from 'node:crypto'
 import { timed } from './child.js'
-import { messageAt, shares } from './rows.js'
+import { messageAt } from './rows.js'
 
-export async function conversations(tracker, { conversations: count, rows }) {
+export async function conversations(tracker, { conversations: count, seconds }) {
   const sessions = []
   for (let index = 0; index < count; index++) sessions.push((await tracker.startSession({ userId: randomUUID() })).sessionId)
   let next = 0
-  return timed(async () => {
+  return timed(seconds, async (running) => {
+    let rows = 0
     await Promise.all(
-      shares(rows, count).map(async (turns, conversation) => {
-        for (let turn = 0; turn < turns; turn++) await tracker.addMessage({ sessionId: sessions[conversation], ...messageAt(next++) })
+      sessions.map(async (sessionId) => {
+        while (running()) {
+          await tracker.addMessage({ sessionId, ...messageAt(next++) })
+          rows++
+        }
       }),
     )
     return rows

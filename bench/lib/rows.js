@@ -44,8 +44,3 @@ export async function insertSessions(query, count) {
   )
   return sessions
 }
-
-/** Splits `total` messages over `parts` workers as evenly as it goes. */
-export function shares(total, parts) {
-  return Array.from({ length: parts }, (_, part) => Math.floor(total / parts) + (part < total % parts ? 1 : 0))
-}

@@ -3,7 +3,7 @@ import { PostgresChatMessageHistory } from '@langchain/community/stores/message/
 import { AIMessage, HumanMessage } from '@langchain/core/messages'
 import pg from 'pg'
 import { runMethod, timed } from '../lib/child.js'
-import { messageAt, shares } from '../lib/rows.js'
+import { messageAt } from '../lib/rows.js'
 import { randomUUID } from 'node:crypto'
 
 const SESSIONS = 16
@@ -14,17 +14,17 @@ function chatMessage(index) {
   return role === 'user' ? new HumanMessage(fields) : new AIMessage(fields)
 }
 
-runMethod(async ({ databaseUrl, rows }) => {
+runMethod(async ({ databaseUrl, seconds }) => {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: SESSIONS })
   const histories = Array.from({ length: SESSIONS }, () => new PostgresChatMessageHistory({ pool, sessionId: randomUUID() }))
   // Its table is created on first use; do that before the clock starts.
   await histories[0].ensureTable()
-  const messages = Array.from({ length: rows }, (_, index) => chatMessage(index))
-  let next = 0
-  const result = await timed(async () => {
+  const messages = Array.from({ length: 1000 }, (_, index) => chatMessage(index))
+  const result = await timed(seconds, async (running) => {
+    let rows = 0
     await Promise.all(
-      shares(rows, SESSIONS).map(async (count, session) => {
-        for (let turn = 0; turn < count; turn++) await histories[session].addMessage(messages[next++])
+      histories.map(async (history) => {
+        while (running()) await history.addMessage(messages[rows++ % messages.length])
       }),
     )
     return rows

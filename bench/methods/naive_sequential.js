@@ -3,12 +3,13 @@ import pg from 'pg'
 import { runMethod, timed } from '../lib/child.js'
 import { insertSessions, PLAIN_INSERT, sqlParamsAt } from '../lib/rows.js'
 
-runMethod(async ({ databaseUrl, rows }) => {
+runMethod(async ({ databaseUrl, seconds }) => {
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
   const sessions = await insertSessions((sql, params) => client.query(sql, params), 16)
-  const result = await timed(async () => {
-    for (let index = 0; index < rows; index++) await client.query(PLAIN_INSERT, sqlParamsAt(index, sessions[index % sessions.length]))
+  const result = await timed(seconds, async (running) => {
+    let rows = 0
+    while (running()) await client.query(PLAIN_INSERT, sqlParamsAt(rows, sessions[rows++ % sessions.length]))
     return rows
   })
   await client.end()

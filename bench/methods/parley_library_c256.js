@@ -5,10 +5,10 @@ import { createTracker, openDatabase } from '../../dist/index.js'
 import { runMethod } from '../lib/child.js'
 import { conversations } from '../lib/conversations.js'
 
-runMethod(async ({ databaseUrl, rows, maxConnections }) => {
+runMethod(async ({ databaseUrl, seconds, maxConnections }) => {
   const database = maxConnections ? await openDatabase(databaseUrl, { maxConnections }) : databaseUrl
   const tracker = await createTracker({ database })
-  const result = await conversations(tracker, { conversations: 256, rows })
+  const result = await conversations(tracker, { conversations: 256, seconds })
   await tracker.close()
   if (typeof database !== 'string') await database.close()
   return result

@@ -3,27 +3,26 @@
 import { randomUUID } from 'node:crypto'
 import { ParleyClient } from '../../dist/client/index.js'
 import { runMethod, timed } from '../lib/child.js'
-import { messageAt, shares } from '../lib/rows.js'
+import { messageAt } from '../lib/rows.js'
 import { startServe } from '../lib/server.js'
 
 const CONVERSATIONS = 64
 const WINDOW = 50
 
-runMethod(async ({ databaseUrl, apiKey, rows }) => {
+runMethod(async ({ databaseUrl, apiKey, seconds }) => {
   const server = await startServe(databaseUrl)
   const client = new ParleyClient({ baseUrl: server.url, apiKey })
   try {
     const sessions = []
     for (let index = 0; index < CONVERSATIONS; index++) sessions.push((await client.startSession({ userId: randomUUID() })).sessionId)
     let next = 0
-    const result = await timed(async () => {
+    const result = await timed(seconds, async (running) => {
+      let rows = 0
       await Promise.all(
-        shares(rows, CONVERSATIONS).map(async (count, conversation) => {
-          for (let sent = 0; sent < count; sent += WINDOW) {
-            const window = Math.min(WINDOW, count - sent)
-            await Promise.all(
-              Array.from({ length: window }, () => client.addMessage({ sessionId: sessions[conversation], ...messageAt(next++) })),
-            )
+        sessions.map(async (sessionId) => {
+          while (running()) {
+            await Promise.all(Array.from({ length: WINDOW }, () => client.addMessage({ sessionId, ...messageAt(next++) })))
+            rows += WINDOW
           }
         }),
       )

@@ -3,7 +3,7 @@
 import WebSocket from 'ws'
 import { runMethod, timed } from '../lib/child.js'
 import { startSessions } from '../lib/http-load.js'
-import { shares, wireMessageAt } from '../lib/rows.js'
+import { wireMessageAt } from '../lib/rows.js'
 import { startServe } from '../lib/server.js'
 
 const SOCKETS = 64
@@ -16,8 +16,8 @@ function openSocket(url, apiKey) {
   })
 }
 
-/** Sends frames one after another, each once the previous one is acked. */
-async function converse(socket, sessionId, first, count) {
+/** Sends frames one after another, each once the previous one is acked; resolves with how many were. */
+async function converse(socket, sessionId, running) {
   let ref = 0
   const acks = new Map()
   socket.on('message', (data) => {
@@ -28,25 +28,24 @@ async function converse(socket, sessionId, first, count) {
     if (frame.type === 'ack') waiter.resolve()
     else waiter.reject(new Error(`frame ${frame.ref}: ${JSON.stringify(frame)}`))
   })
-  for (let index = first; index < first + count; index++) {
+  while (running()) {
     const current = ++ref
     await new Promise((resolve, reject) => {
       acks.set(current, { resolve, reject })
-      socket.send(JSON.stringify({ type: 'message.add', ref: current, session_id: sessionId, message: wireMessageAt(index) }))
+      socket.send(JSON.stringify({ type: 'message.add', ref: current, session_id: sessionId, message: wireMessageAt(current) }))
     })
   }
+  return ref
 }
 
-runMethod(async ({ databaseUrl, apiKey, rows }) => {
+runMethod(async ({ databaseUrl, apiKey, seconds }) => {
   const server = await startServe(databaseUrl)
   try {
     const sessions = await startSessions(server.url, apiKey, SOCKETS)
     const sockets = await Promise.all(sessions.map(() => openSocket(server.url, apiKey)))
-    let first = 0
-    const plan = shares(rows, SOCKETS).map((count) => ({ first: (first += count) - count, count }))
-    const result = await timed(async () => {
-      await Promise.all(plan.map(({ first, count }, index) => converse(sockets[index], sessions[index], first, count)))
-      return rows
+    const result = await timed(seconds, async (running) => {
+      const counts = await Promise.all(sockets.map((socket, index) => converse(socket, sessions[index], running)))
+      return counts.reduce((sum, count) => sum + count, 0)
     })
     for (const socket of sockets) socket.close()
     return { ...result, serveRssPeakMb: server.peakRssMb() }

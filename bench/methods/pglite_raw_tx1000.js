@@ -5,17 +5,19 @@ import { insertSessions, PLAIN_INSERT, sqlParamsAt } from '../lib/rows.js'
 
 const PER_TRANSACTION = 1000
 
-runMethod(async ({ rows }) => {
+runMethod(async ({ seconds }) => {
   const database = await openDatabase('memory:')
   await migrate(database)
   const sessions = await insertSessions((sql, params) => database.query(sql, params), 16)
-  const result = await timed(async () => {
-    for (let first = 0; first < rows; first += PER_TRANSACTION) {
+  const result = await timed(seconds, async (running) => {
+    let rows = 0
+    while (running()) {
       await database.transaction(async (tx) => {
-        for (let index = first; index < Math.min(rows, first + PER_TRANSACTION); index++) {
-          await tx.query(PLAIN_INSERT, sqlParamsAt(index, sessions[index % sessions.length]))
+        for (let index = 0; index < PER_TRANSACTION; index++) {
+          await tx.query(PLAIN_INSERT, sqlParamsAt(rows + index, sessions[index % sessions.length]))
         }
       })
+      rows += PER_TRANSACTION
     }
     return rows
   })

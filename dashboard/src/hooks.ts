@@ -1,7 +1,7 @@
 // Small hooks the pages share: one async load with its error, and live session events.
 import { useEffect, useState } from 'preact/hooks'
 import type { LiveEvent } from '../../src/client/index.js'
-import type { DashboardClient } from './api.js'
+import type { ParleyClient } from './api.js'
 import { explain } from './format.js'
 
 export type Loaded<T> = { state: 'loading' } | { state: 'error'; error: string } | { state: 'done'; value: T }
@@ -24,7 +24,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
 }
 
 /** Subscribes to each session in `sessionIds` while mounted; reports whether all subscriptions stand. */
-export function useLiveEvents(client: DashboardClient, sessionIds: string[], onEvent: (event: LiveEvent) => void): 'connecting' | 'live' | 'offline' {
+export function useLiveEvents(client: ParleyClient, sessionIds: string[], onEvent: (event: LiveEvent) => void): 'connecting' | 'live' | 'offline' {
   const [status, setStatus] = useState<'connecting' | 'live' | 'offline'>('connecting')
   const joined = sessionIds.join(',')
   useEffect(() => {

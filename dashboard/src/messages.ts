@@ -1,8 +1,8 @@
 import type { Message } from '../../src/client/index.js'
-import type { DashboardClient } from './api.js'
+import type { ParleyClient } from './api.js'
 
 /** Every message of a session, in conversation order, in pages of 1,000. */
-export async function allMessages(client: DashboardClient, sessionId: string): Promise<Message[]> {
+export async function allMessages(client: ParleyClient, sessionId: string): Promise<Message[]> {
   const messages: Message[] = []
   for await (const page of client.listMessages(sessionId, { limit: 1000 })) messages.push(...page)
   return messages

@@ -147,7 +147,7 @@ describeEachBackend('dashboard in Chromium', (backend) => {
       await expect.poll(shown).toEqual([seeded.active])
       await page.goto(`${base}/#/sessions?meta=channel%3Dchat`)
       await expect.poll(shown).toEqual([seeded.refund])
-      // Only the weather call lasted more than two days (it started three days ago).
+      // Only the weather call lasted over two and a half days (it started three days ago at noon UTC).
       await page.goto(`${base}/#/sessions?min=${2.5 * 86_400}`)
       await expect.poll(shown).toEqual([seeded.weather])
       expect(await page.getByLabel('Min. duration (s)').inputValue()).toBe(String(2.5 * 86_400))

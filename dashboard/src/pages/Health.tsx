@@ -1,9 +1,9 @@
 // The doctor's report for the connected database: drift visible without a terminal.
-import { need, type DashboardClient } from '../api.js'
+import type { ParleyClient } from '../api.js'
 import { useLoad } from '../hooks.js'
 
-export function HealthPage({ client }: { client: DashboardClient }) {
-  const loaded = useLoad(() => need(client, 'getSchemaReport')(), [client])
+export function HealthPage({ client }: { client: ParleyClient }) {
+  const loaded = useLoad(() => client.getSchemaReport(), [client])
   return (
     <section aria-labelledby="health-title">
       <h1 id="health-title">Health</h1>
@@ -11,7 +11,7 @@ export function HealthPage({ client }: { client: DashboardClient }) {
       {loaded.state === 'error' && <p class="error" role="alert">{loaded.error}</p>}
       {loaded.state === 'done' && (() => {
         const report = loaded.value
-        const pending = report.pendingMigrations ?? report.pending_migrations ?? []
+        const pending = report.pendingMigrations
         return (
           <>
             <p class={`verdict ${report.ok ? 'ok' : 'bad'}`} role="status" data-testid="health-verdict">

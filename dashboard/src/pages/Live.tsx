@@ -1,7 +1,7 @@
 // An active session's transcript growing as turns commit, with a marker when it ends.
 import { useEffect, useState } from 'preact/hooks'
 import type { LiveEvent, Message, Session } from '../../../src/client/index.js'
-import type { DashboardClient } from '../api.js'
+import type { ParleyClient } from '../api.js'
 import { Transcript } from '../components/Transcript.js'
 import { explain, formatDuration } from '../format.js'
 import { allMessages, mergeMessages } from '../messages.js'
@@ -10,7 +10,7 @@ import { Facts } from './Session.js'
 
 type Ended = Extract<LiveEvent, { type: 'session.ended' }>
 
-export function LivePage({ client, sessionId }: { client: DashboardClient; sessionId: string }) {
+export function LivePage({ client, sessionId }: { client: ParleyClient; sessionId: string }) {
   const [session, setSession] = useState<Session | null>(null)
   const [messages, setMessages] = useState<Message[]>([])
   const [ended, setEnded] = useState<Ended | null>(null)

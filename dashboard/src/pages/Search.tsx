@@ -1,6 +1,7 @@
 // Full-text search over what was said: highlighted snippets, each hit linking to its turn.
 import { useState } from 'preact/hooks'
-import { need, type DashboardClient, type SearchHit, type SearchOptions } from '../api.js'
+import type { ParleyClient, SearchHit, SearchOptions } from '../api.js'
+import { ROLES } from '../../../src/tracker/types.js'
 import { explain, formatTime, shortId } from '../format.js'
 import { href, navigate } from '../route.js'
 import { useLoad } from '../hooks.js'
@@ -11,7 +12,7 @@ function optionsFromQuery(query: URLSearchParams): SearchOptions | null {
   const options: SearchOptions = { q, limit: 50 }
   const user = query.get('user')
   if (user) options.userId = user
-  const role = query.get('role')
+  const role = ROLES.find((name) => name === query.get('role'))
   if (role) options.role = role
   const from = query.get('from')
   if (from) options.from = new Date(from).toISOString()
@@ -20,12 +21,12 @@ function optionsFromQuery(query: URLSearchParams): SearchOptions | null {
   return options
 }
 
-export function SearchPage({ client, query }: { client: DashboardClient; query: URLSearchParams }) {
+export function SearchPage({ client, query }: { client: ParleyClient; query: URLSearchParams }) {
   const options = optionsFromQuery(query)
   const [more, setMore] = useState<{ hits: SearchHit[]; cursor: string | null; error?: string }>({ hits: [], cursor: null })
   const loaded = useLoad(async () => {
     setMore({ hits: [], cursor: null })
-    return options ? need(client, 'search')(options) : null
+    return options ? client.search(options) : null
   }, [client, query.toString()])
 
   const submit = (event: Event) => {
@@ -41,7 +42,7 @@ export function SearchPage({ client, query }: { client: DashboardClient; query: 
 
   const loadMore = async (cursor: string) => {
     try {
-      const page = await need(client, 'search')({ ...options!, cursor })
+      const page = await client.search({ ...options!, cursor })
       setMore((previous) => ({ hits: [...previous.hits, ...page.hits], cursor: page.nextCursor }))
     } catch (failure) {
       setMore((previous) => ({ ...previous, error: explain(failure) }))
@@ -61,7 +62,7 @@ export function SearchPage({ client, query }: { client: DashboardClient; query: 
           Role
           <select name="role" defaultValue={field('role')}>
             <option value="">any</option>
-            {['user', 'assistant', 'system', 'tool'].map((role) => <option key={role} value={role}>{role}</option>)}
+            {ROLES.map((role) => <option key={role} value={role}>{role}</option>)}
           </select>
         </label>
         <label>From<input name="from" type="date" defaultValue={field('from')} /></label>

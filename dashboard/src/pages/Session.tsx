@@ -1,14 +1,14 @@
 // One session: its facts, export buttons, and the transcript with audio.
 import { useState } from 'preact/hooks'
 import type { Session } from '../../../src/client/index.js'
-import { EXPORT_FORMATS, need, type DashboardClient } from '../api.js'
+import { EXPORT_FORMATS, type ParleyClient } from '../api.js'
 import { Transcript } from '../components/Transcript.js'
 import { explain, formatDuration, formatTime } from '../format.js'
 import { useLoad } from '../hooks.js'
 import { allMessages } from '../messages.js'
 import { href } from '../route.js'
 
-export function SessionPage({ client, sessionId, turn }: { client: DashboardClient; sessionId: string; turn: string | null }) {
+export function SessionPage({ client, sessionId, turn }: { client: ParleyClient; sessionId: string; turn: string | null }) {
   const loaded = useLoad(async () => {
     const [session, messages] = await Promise.all([client.getSession(sessionId), allMessages(client, sessionId)])
     return { session, messages }
@@ -64,13 +64,12 @@ export function Facts({ session }: { session: Session }) {
 
 const EXTENSIONS: Record<string, string> = { openai: 'jsonl', 'vercel-ui': 'json' }
 
-function Exports({ client, session }: { client: DashboardClient; session: Session }) {
+function Exports({ client, session }: { client: ParleyClient; session: Session }) {
   const [error, setError] = useState<string | null>(null)
-  if (typeof client.exportSession !== 'function') return null
-  const download = async (format: string) => {
+  const download = async (format: (typeof EXPORT_FORMATS)[number]) => {
     setError(null)
     try {
-      const text = await need(client, 'exportSession')(session.sessionId, format)
+      const text = await client.exportSession(session.sessionId, format)
       const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }))
       const link = Object.assign(document.createElement('a'), { href: url, download: `session-${session.sessionId}.${EXTENSIONS[format] ?? format}` })
       link.click()

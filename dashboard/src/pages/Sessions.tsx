@@ -1,7 +1,7 @@
 // Sessions, newest first: filters in the URL, cursor paging as you scroll, active rows updated live.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import type { LiveEvent } from '../../../src/client/index.js'
-import { need, type DashboardClient, type ListSessionsFilters, type SessionWithPreview } from '../api.js'
+import type { ParleyClient, ListSessionsOptions, SessionListItem } from '../api.js'
 import { VirtualList } from '../components/VirtualList.js'
 import { explain, formatDuration, formatTime, shortId } from '../format.js'
 import { useLiveEvents } from '../hooks.js'
@@ -13,8 +13,8 @@ const LIVE_ROWS = 50
 const REFRESH_MS = 10_000
 
 /** The URL's filter parameters as the SDK's options. */
-export function filtersFromQuery(query: URLSearchParams): ListSessionsFilters {
-  const filters: ListSessionsFilters = {}
+export function filtersFromQuery(query: URLSearchParams): ListSessionsOptions {
+  const filters: ListSessionsOptions = {}
   const user = query.get('user')
   if (user) filters.userId = user
   const active = query.get('active')
@@ -31,9 +31,9 @@ export function filtersFromQuery(query: URLSearchParams): ListSessionsFilters {
   return filters
 }
 
-export function SessionsPage({ client, query }: { client: DashboardClient; query: URLSearchParams }) {
+export function SessionsPage({ client, query }: { client: ParleyClient; query: URLSearchParams }) {
   const filterKey = query.toString()
-  const [sessions, setSessions] = useState<SessionWithPreview[]>([])
+  const [sessions, setSessions] = useState<SessionListItem[]>([])
   const [cursor, setCursor] = useState<string | null>(null)
   const [status, setStatus] = useState<'loading' | 'done' | 'error'>('loading')
   const [error, setError] = useState<string | null>(null)
@@ -44,7 +44,7 @@ export function SessionsPage({ client, query }: { client: DashboardClient; query
       if (loading.current) return
       loading.current = true
       try {
-        const page = await need(client, 'listSessions')({ ...filtersFromQuery(query), limit: PAGE, ...(after && { cursor: after }) })
+        const page = await client.listSessions({ ...filtersFromQuery(query), limit: PAGE, ...(after && { cursor: after }) })
         setSessions((previous) => (after ? [...previous, ...page.sessions] : page.sessions))
         setCursor(page.nextCursor)
         setStatus('done')
@@ -70,7 +70,7 @@ export function SessionsPage({ client, query }: { client: DashboardClient; query
     const timer = setInterval(async () => {
       if (document.hidden || loading.current) return
       try {
-        const page = await need(client, 'listSessions')({ ...filtersFromQuery(query), limit: PAGE })
+        const page = await client.listSessions({ ...filtersFromQuery(query), limit: PAGE })
         setSessions((previous) => {
           const newest = previous[0] ? new Date(previous[0].startedAt).getTime() : -Infinity
           const known = new Set(previous.map((session) => session.sessionId))
@@ -150,7 +150,7 @@ export function SessionsPage({ client, query }: { client: DashboardClient; query
   )
 }
 
-function SessionRow({ session, rowIndex }: { session: SessionWithPreview; rowIndex: number }) {
+function SessionRow({ session, rowIndex }: { session: SessionListItem; rowIndex: number }) {
   const link = href(['sessions', session.sessionId])
   return (
     <div class={`row${session.isActive ? ' active' : ''}`} role="row" aria-rowindex={rowIndex} data-session-id={session.sessionId}>

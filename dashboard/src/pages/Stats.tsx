@@ -1,12 +1,12 @@
 // Figures over the sessions: per day, durations, messages per session, active now, busiest hours.
 import type { ComponentChildren } from 'preact'
-import { need, type DashboardClient, type Stats } from '../api.js'
+import type { ParleyClient, ConversationStats } from '../api.js'
 import { BarChart } from '../components/BarChart.js'
 import { formatDuration, formatNumber } from '../format.js'
 import { useLoad } from '../hooks.js'
 import { navigate } from '../route.js'
 
-export function StatsPage({ client, query }: { client: DashboardClient; query: URLSearchParams }) {
+export function StatsPage({ client, query }: { client: ParleyClient; query: URLSearchParams }) {
   const loaded = useLoad(() => {
     const options: { from?: string; to?: string; userId?: string } = {}
     const from = query.get('from')
@@ -15,7 +15,7 @@ export function StatsPage({ client, query }: { client: DashboardClient; query: U
     if (from) options.from = new Date(from).toISOString()
     if (to) options.to = new Date(new Date(to).getTime() + 86_400_000).toISOString()
     if (user) options.userId = user
-    return need(client, 'getStats')(options)
+    return client.getStats(options)
   }, [client, query.toString()])
 
   const submit = (event: Event) => {
@@ -45,7 +45,7 @@ export function StatsPage({ client, query }: { client: DashboardClient; query: U
   )
 }
 
-function Figures({ stats }: { stats: Stats }) {
+function Figures({ stats }: { stats: ConversationStats }) {
   if (stats.totals.sessions === 0) {
     return <p class="empty">No sessions in this period yet — run <code>npx parley demo --server {location.origin} --key &lt;ingest key&gt;</code> to record one.</p>
   }
