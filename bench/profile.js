@@ -1,7 +1,7 @@
 // Runs one method under `node --cpu-prof` on a throwaway database and prints
 // the functions with the most self time (the .cpuprofile stays for a flame graph).
 //
-//   npm run build && node bench/profile.js parley_library_c256 [rows] [--dir=/tmp/parley-prof]
+//   npm run build && node bench/profile.js parley_library_c256 [seconds] [--dir=/tmp/parley-prof]
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -11,7 +11,7 @@ import { runChild } from './lib/spawn.js'
 import { withPostgresDatabase } from './throwaway-database.js'
 
 const { values: flags, positionals } = parseArgs({ allowPositionals: true, options: { dir: { type: 'string', default: '/tmp/parley-prof' } } })
-const [name = 'parley_library_c256', rows = '40000'] = positionals
+const [name = 'parley_library_c256', seconds = '8'] = positionals
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 /** Self time per function (file:line), summed over the profile's samples. */
@@ -38,7 +38,7 @@ await withPostgresDatabase(adminUrl, async (url) => {
   // The HTTP methods start `parley serve` as a grandchild: profile it too.
   const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${flags.dir}`]
   process.env.BENCH_SERVE_NODE_ARGS = nodeArgs.join(' ')
-  const result = await runChild(fileURLToPath(new URL(`methods/${name}.js`, import.meta.url)), { databaseUrl: url, apiKey: key, rows: Number(rows) }, { nodeArgs })
+  const result = await runChild(fileURLToPath(new URL(`methods/${name}.js`, import.meta.url)), { databaseUrl: url, apiKey: key, seconds: Number(seconds) }, { nodeArgs })
   console.log(`${name}: ${Math.round(result.rowsPerSecond)} msg/s`)
   for (const file of safeList(flags.dir).filter((file) => !before.has(file))) {
     console.log(`\n${flags.dir}/${file}`)

@@ -18,7 +18,7 @@ import { migrate, openDatabase } from '../dist/index.js'
 import { exportAvailable, exportPeakRssMb } from './lib/export-memory.js'
 import { checkGoals } from './lib/goals.js'
 import { INGEST_METHODS, LATENCY_METHODS, LATENCY_RATE, MEMORY_METHOD, READ_ITERATIONS } from './lib/methods.js'
-import { seedReads, SEED } from './lib/seed-reads.js'
+import { QUICK_SEED, seedReads, SEED } from './lib/seed-reads.js'
 import { runChild } from './lib/spawn.js'
 import { median, round } from './lib/stats.js'
 import { throughputSvg } from './lib/svg.js'
@@ -44,6 +44,7 @@ if (!existsSync(new URL('node_modules/pg-copy-streams', import.meta.url))) {
 }
 
 const size = flags.quick ? 'quick' : 'full'
+const seed = flags.quick ? QUICK_SEED : SEED
 const reps = Number(flags.reps ?? (flags.quick ? 1 : 3))
 const only = flags.only?.split(',').map((name) => name.trim())
 const wanted = (name) => !only || only.includes(name)
@@ -116,23 +117,28 @@ async function readPhase() {
     const database = await openDatabase(url)
     await migrate(database)
     await database.close()
-    log(`  seeding ${SEED.messages.toLocaleString('en-US')} messages in ${SEED.sessions.toLocaleString('en-US')} sessions …`)
+    log(`  seeding ${seed.messages.toLocaleString('en-US')} messages in ${seed.sessions.toLocaleString('en-US')} sessions …`)
     const started = performance.now()
-    const seed = await withClient(url, seedReads)
-    log(`  seeded in ${round((performance.now() - started) / 1000, 1)} s${seed.triggersOff ? ' (triggers off while seeding)' : ''}`)
+    const seeded = await withClient(url, (client) => seedReads(client, seed))
+    log(`  seeded in ${round((performance.now() - started) / 1000, 1)} s${seeded.triggersOff ? ' (triggers off while seeding)' : ''}`)
     const runs = []
     for (let rep = 0; rep < reps; rep++) {
-      const result = await runChild(script('reads'), { readsUrl: url, iterations: READ_ITERATIONS[size] })
+      const result = await runChild(script('reads'), { readsUrl: url, iterations: READ_ITERATIONS[size], seed })
       runs.push({ rep, name: 'reads', kind: 'read', ...result })
       log(`  rep ${rep + 1}/${reps}  reads  ${JSON.stringify(result.read)}`)
     }
     let exportPeak = null
-    if (exportAvailable()) {
-      exportPeak = await exportPeakRssMb(url).catch((error) => {
+    if (flags.quick) {
+      log('  quick run: no export of 1,000,000 messages (export_1m_rss_peak stays null)')
+    } else if (exportAvailable()) {
+      const exported = await exportPeakRssMb(url).catch((error) => {
         log(`  export: ${error.message}`)
         return null
       })
-      log(`  parley export of ${SEED.messages.toLocaleString('en-US')} messages: peak RSS ${round(exportPeak, 1)} MB`)
+      exportPeak = exported?.peakRssMb ?? null
+      if (exported) {
+        log(`  parley export of ${SEED.messages.toLocaleString('en-US')} messages: ${round(exported.bytes / 1024 ** 2)} MB written, peak RSS ${round(exportPeak, 1)} MB`)
+      }
     } else {
       log('  parley export does not exist in this build: export_1m_rss_peak stays null')
     }
@@ -192,6 +198,7 @@ async function machineInfo() {
     postgres: await serverVersion(adminUrl),
     postgres_settings: settings,
     pglite,
+    read_table: { messages: seed.messages, sessions: seed.sessions },
     note: 'shared machine (other work ran alongside): absolute figures are noisy; compare ratios within one run',
   }
 }
@@ -209,7 +216,7 @@ function report({ results, spread }, goals) {
   )
   console.log(`\nLatency at ${LATENCY_RATE} msg/s offered, 100 conversations (ms)\n`)
   console.log(formatTable(['figure', 'ms'], Object.entries(results.latency_ms)))
-  console.log(`\nReads on ${SEED.messages.toLocaleString('en-US')} messages (ms)\n`)
+  console.log(`\nReads on ${seed.messages.toLocaleString('en-US')} messages (ms)\n`)
   console.log(formatTable(['figure', 'ms'], Object.entries(results.read_ms)))
   console.log('\nMemory (MB)\n')
   console.log(formatTable(['figure', 'MB'], Object.entries(results.memory_mb)))

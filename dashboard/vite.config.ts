@@ -10,6 +10,8 @@ export default defineConfig({
   // Relative asset URLs: the files work wherever the server mounts them.
   base: './',
   plugins: [preact()],
+  // `npx vite --config dashboard/vite.config.ts` while `parley serve` runs: the API is proxied, so the page's origin works.
+  server: { proxy: { '/v1': { target: process.env.PARLEY_URL ?? 'http://127.0.0.1:8787', ws: true } } },
   build: {
     outDir: fileURLToPath(new URL('../dist/dashboard', import.meta.url)),
     emptyOutDir: true,

@@ -15,13 +15,16 @@ export function exportPeakRssMb(databaseUrl) {
       process.execPath,
       ['--import', fileURLToPath(new URL('report-max-rss.js', import.meta.url)), fileURLToPath(new URL('bin/parley.js', root)),
         'export', '--database-url', databaseUrl, '--format', 'json'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     )
     let stderr = ''
+    // Counted, not kept: the bytes show the export was whole.
+    let bytes = 0
+    child.stdout.on('data', (chunk) => (bytes += chunk.length))
     child.stderr.on('data', (chunk) => (stderr += chunk))
     child.on('close', (code) => {
       const kb = /BENCH_MAX_RSS_KB (\d+)/.exec(stderr)?.[1]
-      if (code === 0 && kb) resolve(Number(kb) / 1024)
+      if (code === 0 && kb) resolve({ peakRssMb: Number(kb) / 1024, bytes })
       else reject(new Error(`parley export failed (exit ${code}):\n${stderr.trim().split('\n').slice(-10).join('\n')}`))
     })
   })

@@ -5,7 +5,6 @@ import pg from 'pg'
 import { createTracker } from '../../dist/index.js'
 import { runMethod } from '../lib/child.js'
 import { percentile, round } from '../lib/stats.js'
-import { SEED } from '../lib/seed-reads.js'
 
 const uuid = (tag, n) => `00000000-0000-4000-${tag}-${n.toString(16).padStart(12, '0')}`
 
@@ -21,13 +20,13 @@ async function time(work) {
   return performance.now() - start
 }
 
-runMethod(async ({ readsUrl, iterations }) => {
+runMethod(async ({ readsUrl, iterations, seed }) => {
   const tracker = await createTracker({ database: readsUrl })
   const pool = new pg.Pool({ connectionString: readsUrl, max: 10 })
   const samples = { transcript_raw: [], transcript_api: [], user_sessions_raw: [], user_sessions_api: [] }
   for (let index = 0; index < iterations; index++) {
-    const sessionId = uuid('8000', (index * 7919) % SEED.longSessions)
-    const userId = uuid('9000', (index * 104_729) % SEED.users)
+    const sessionId = uuid('8000', (index * 7919) % seed.longSessions)
+    const userId = uuid('9000', (index * 104_729) % seed.users)
     const reads = [
       ['transcript_raw', async () => (await pool.query(RAW_TRANSCRIPT, [sessionId])).rows],
       ['transcript_api', () => tracker.listMessages(sessionId, { limit: 200 })],

@@ -6,8 +6,8 @@ export function formatDuration(seconds: number | null | undefined): string {
   if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`
   const minutes = Math.floor(seconds / 60)
   const rest = Math.round(seconds % 60)
-  if (minutes < 60) return `${minutes} min ${rest} s`
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`
+  if (minutes < 60) return rest ? `${minutes} min ${rest} s` : `${minutes} min`
+  return minutes % 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${Math.floor(minutes / 60)} h`
 }
 
 /** `m:ss` (or `h:mm:ss`) from the session's start. */

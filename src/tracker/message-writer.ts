@@ -159,19 +159,24 @@ export class MessageWriter {
   }
 
   async #insert(batch: PendingWrite[]): Promise<BatchRow[]> {
-    const input = batch.flatMap((write, caller) =>
-      write.messages.map((message) => ({
-        caller,
-        id: message.id,
-        session_id: message.sessionId,
-        role: message.role,
-        content: message.content,
-        audio_url: message.audioUrl,
-        metadata: message.metadata,
-        created_at: message.createdAt?.toISOString() ?? null,
-      })),
-    )
-    const json = JSON.stringify(input.map((row, ord) => ({ ord, ...row })))
+    // One object per row, straight into JSON: this runs for every message.
+    const input: object[] = []
+    batch.forEach((write, caller) => {
+      for (const message of write.messages) {
+        input.push({
+          ord: input.length,
+          caller,
+          id: message.id,
+          session_id: message.sessionId,
+          role: message.role,
+          content: message.content,
+          audio_url: message.audioUrl,
+          metadata: message.metadata,
+          created_at: message.createdAt?.toISOString() ?? null,
+        })
+      }
+    })
+    const json = JSON.stringify(input)
     const { rows } = await this.#database.query<BatchRow>(insertMessageBatch, [json])
     return rows
   }

@@ -171,7 +171,7 @@ function optionalUuid(value: unknown, field: string): string | null {
 function text(value: unknown, field: string, maxBytes: number): string {
   if (typeof value !== 'string') throw new ValidationError(field, `must be a string; got ${describe(value)}`)
   if (value.includes('\u0000')) throw new ValidationError(field, 'must not contain NUL (\\u0000) characters')
-  const bytes = Buffer.byteLength(value, 'utf8')
+  const bytes = utf8Length(value)
   if (bytes > maxBytes) throw new ValidationError(field, `is ${bytes} bytes; the limit is ${maxBytes}`)
   return value
 }
@@ -194,7 +194,7 @@ function optionalMetadata(value: unknown, field: string, limits: Limits): Metada
   } catch (error) {
     throw new ValidationError(field, `cannot be stored as JSON: ${(error as Error).message}`)
   }
-  const bytes = Buffer.byteLength(json, 'utf8')
+  const bytes = utf8Length(json)
   if (bytes > limits.maxMetadataBytes) {
     throw new ValidationError(field, `is ${bytes} bytes as JSON; the limit is ${limits.maxMetadataBytes}`)
   }
@@ -236,4 +236,22 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`
   if (typeof value === 'object') return 'an object'
   return `${typeof value} ${String(value)}`
+}
+
+/** UTF-8 size without allocating, and without Node's `Buffer`: the client SDK runs this in browsers too. */
+function utf8Length(text: string): number {
+  let bytes = text.length
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index)
+    if (code < 0x80) continue
+    if (code < 0x800) {
+      bytes += 1
+    } else if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2 // a surrogate pair: 4 bytes for 2 units
+      index++
+    } else {
+      bytes += 2 // the rest of the BMP, and a lone surrogate written as U+FFFD
+    }
+  }
+  return bytes
 }

@@ -23,6 +23,8 @@ describe('parley/client browser bundle', () => {
     expect(code).not.toMatch(/^\s*import\s/m) // everything inlined: no import left to resolve at all
     expect(code).not.toMatch(/from\s*["'](node:|fs|pg|@electric-sql\/pglite|crypto|net|tls)/)
     expect(code).not.toMatch(/(import|require)\s*\(\s*["'](node:|fs|pg|@electric-sql)/)
+    // Node globals a browser lacks: using one would throw ReferenceError there at run time.
+    expect(code).not.toMatch(/\b(Buffer|process|__dirname|setImmediate)\b/)
     const inputs = Object.keys(result.metafile.inputs)
     expect(inputs.filter((input) => /src\/(db\/|server\/|cli\/|tracker\/tracker)|node_modules\/(pg|@electric-sql|fastify)/.test(input))).toEqual([])
     expect(inputs.some((input) => input.includes('node_modules/uuid'))).toBe(true)

@@ -22,12 +22,13 @@ export function chromiumAvailable(): boolean {
   return false
 }
 
-/** Builds dist/dashboard/ when a dashboard or client source is newer than the build. */
+/** Builds dist/dashboard/ when a dashboard or SDK source is newer than the build. */
 export function buildDashboardIfStale(): void {
   const built = join(ROOT, 'dist', 'dashboard', 'index.html')
   const newest = (dir: string): number =>
     Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((entry) => (entry.isDirectory() ? newest(join(dir, entry.name)) : statSync(join(dir, entry.name)).mtimeMs)))
-  const sources = Math.max(newest(join(ROOT, 'dashboard')), newest(join(ROOT, 'src', 'client')), newest(join(ROOT, 'src', 'protocol')))
+  // The bundle takes the SDK and the shapes it uses from src/, so any source counts.
+  const sources = Math.max(newest(join(ROOT, 'dashboard')), newest(join(ROOT, 'src')))
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'dashboard/vite.config.ts', '--logLevel', 'warn'], {
     cwd: ROOT,
@@ -38,6 +39,8 @@ export function buildDashboardIfStale(): void {
 export interface Browser {
   context: BrowserContext
   page: Page
+  /** Every URL the pages asked for, to check that nothing left the Parley server. */
+  requests: string[]
   close(): Promise<void>
 }
 
@@ -63,10 +66,13 @@ export async function launchBrowser(): Promise<Browser> {
       '--autoplay-policy=no-user-gesture-required',
     ],
   })
+  const requests: string[] = []
+  context.on('request', (request) => requests.push(request.url()))
   const page = context.pages()[0] ?? (await context.newPage())
   return {
     context,
     page,
+    requests,
     async close() {
       await context.close().catch(() => {})
       await rm(profile, { recursive: true, force: true })
@@ -74,10 +80,10 @@ export async function launchBrowser(): Promise<Browser> {
   }
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true })
   const path = join(SCREENSHOTS, `${name}.png`)
-  await page.screenshot({ path, fullPage: false })
+  await page.screenshot({ path, fullPage: options.fullPage ?? false })
   return path
 }
 

@@ -221,6 +221,7 @@ describeEachBackend('dashboard in Chromium', (backend) => {
         [day(1), '1'],
         [day(0), '1'],
       ])
+      await screenshot(page, 'stats-full', { fullPage: true })
       await screenshot(page, 'stats')
     })
 
@@ -329,6 +330,12 @@ describeEachBackend('dashboard in Chromium', (backend) => {
       await empty.waitFor()
       expect(await empty.textContent()).toBe(`No sessions yet — run npx parley demo --server ${base} --key <ingest key> to record one.`)
       await screenshot(page, 'empty')
+    })
+
+    it('asked nothing of any server but Parley (no fonts, scripts or beacons from elsewhere)', () => {
+      const elsewhere = browser.requests.filter((url) => !url.startsWith(`${base}/`) && !/^(about|data|blob):/.test(url))
+      expect(browser.requests.length).toBeGreaterThan(20)
+      expect(elsewhere).toEqual([])
     })
   })
 })

@@ -4,16 +4,17 @@ import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 
 export interface BarChartProps {
-  /** x positions (unix seconds for time axes, indexes otherwise). */
+  /** x positions: 0, 1, 2… with `ticks` as their labels. */
   x: number[]
   y: number[]
   label: string
-  time?: boolean
   /** Axis labels for index x values. */
   ticks?: string[]
 }
 
-export function BarChart({ x, y, label, time = false, ticks }: BarChartProps) {
+const COUNT_STEPS = [1, 2, 5].flatMap((step) => [1, 10, 100, 1000, 10_000, 100_000, 1_000_000].map((scale) => step * scale)).sort((a, b) => a - b)
+
+export function BarChart({ x, y, label, ticks }: BarChartProps) {
   const box = useRef<HTMLDivElement>(null)
   useEffect(() => {
     const element = box.current
@@ -24,10 +25,12 @@ export function BarChart({ x, y, label, time = false, ticks }: BarChartProps) {
       height: 220,
       legend: { show: false },
       cursor: { show: true, drag: { x: false, y: false } },
-      scales: { x: { time, distr: time ? 1 : 2 }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
+      // Half a slot either side, so the first and last bars are whole.
+      scales: { x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
       axes: [
-        { ...(ticks && { values: (_u: uPlot, splits: number[]) => splits.map((split) => ticks[split] ?? '') }), stroke: 'currentColor', grid: { show: false } },
-        { stroke: 'currentColor', grid: { stroke: 'rgba(127,127,127,0.2)' } },
+        { ...(ticks && { values: (_u: uPlot, splits: number[]) => splits.map((split) => ticks[split] ?? '') }), incrs: COUNT_STEPS, stroke: 'currentColor', grid: { show: false } },
+        // Counts are whole numbers: no 0.25 ticks.
+        { stroke: 'currentColor', grid: { stroke: 'rgba(127,127,127,0.2)' }, incrs: COUNT_STEPS },
       ],
       series: [{}, { label, fill: color, stroke: color, paths: uPlot.paths.bars!({ size: [0.7, 60] }), points: { show: false } }],
     }

@@ -63,7 +63,7 @@ function Figures({ stats }: { stats: ConversationStats }) {
       </dl>
 
       <Panel title="Sessions per day">
-        <BarChart label="Sessions per day" time x={days.map((entry) => Date.parse(entry.day) / 1000)} y={days.map((entry) => entry.count)} />
+        <BarChart label="Sessions per day" x={days.map((_, index) => index)} y={days.map((entry) => entry.count)} ticks={days.map((entry) => entry.day.slice(5, 10))} />
         <NumbersTable caption="Sessions per day" head={['Day', 'Sessions']} rows={days.map((entry) => [entry.day.slice(0, 10), formatNumber(entry.count)])} />
       </Panel>
 
