@@ -43,6 +43,8 @@ export interface ImportedSession {
     endedAt: Date | null
     endedReason: string | null
     metadata: Metadata
+    /** The file says the conversation is still going (a Parley export of an active session): it stays active. */
+    active?: boolean
   }
   /** In conversation order. */
   messages: ImportedMessage[]

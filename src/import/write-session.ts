@@ -90,7 +90,8 @@ function checked(imported: ImportedSession, path: string, limits: Limits) {
     ids.add(valid!.id)
     messages.push(valid!)
   }
-  // A session the file does not end ends with its last utterance (or its start).
+  if (session.active) return { start, messages, endedAt: null }
+  // A finished call the file does not end ends with its last utterance (or its start).
   const lastTime = imported.messages.reduce((last, message) => Math.max(last, endOf(message, session.startedAt)), session.startedAt.getTime())
   const endedAt = session.endedAt ?? new Date(lastTime)
   if (endedAt < session.startedAt) {

@@ -148,6 +148,22 @@ describeEachBackend('import', (backend) => {
     expect((await tracker.getSession(last)).messageCount).toBe(2)
   })
 
+  it('a Parley export of a session still going imports as still going, not ended', async () => {
+    const document = fixture('parley-export.json') as { sessions: Array<{ session: Record<string, unknown>; messages: Array<Record<string, unknown>> }> }
+    const entry = document.sessions[0]!
+    const sessionId = '0194a1b2-c3d4-7e5f-8a6b-0000000000aa'
+    entry.session = { ...entry.session, session_id: sessionId, ended_at: null, is_active: true, duration_seconds: null, ended_reason: null }
+    entry.messages = entry.messages.map((message, index) => ({ ...message, session_id: sessionId, id: `0194a1b2-c3d4-7e5f-8a6b-0000000001a${index}` }))
+    const path = join(dir, 'active.json')
+    await writeFile(path, JSON.stringify(document))
+    await importFile(tracker, 'parley', path)
+    const stored = await tracker.getSession(sessionId)
+    expect(stored).toMatchObject({ isActive: true, endedAt: null, messageCount: entry.messages.length })
+    // Still going: the conversation goes on where the export left it.
+    await tracker.addMessage({ sessionId, role: 'user', content: 'and one more thing' })
+    expect((await tracker.endSession(sessionId)).messageCount).toBe(entry.messages.length + 1)
+  })
+
   it('refuses what the tracker would refuse, pointing at the item of the file', async () => {
     const payload = fixture('openai-chat-messages.json') as Array<Record<string, unknown>>
     payload[5]!.content = 'nul \u0000 inside'

@@ -37,6 +37,7 @@ function parseEntry(value: unknown, base: string, read: PayloadReader): Imported
       endedAt: read.optionalInstant(wire.ended_at, field('ended_at')),
       endedReason: read.optionalString(wire.ended_reason, field('ended_reason')),
       metadata,
+      ...(wire.ended_at === null || wire.ended_at === undefined ? { active: true } : {}),
     },
     messages,
     pointer: base,
