@@ -217,6 +217,20 @@ describe('openai-realtime', () => {
     expect(imported.messages[1]!.metadata.start_s).toBe(3.46)
   })
 
+  it('leaves audio chunks out, noting their size, so a log with the recording still fits a message', () => {
+    const payload = fixture('openai-realtime-events.json') as Array<Record<string, unknown>>
+    const chunk = 'UklGRg'.repeat(4000) // 24,000 base64 characters, as a real delta carries
+    const at = payload.findIndex((event) => event.type === 'response.output_audio_transcript.done')
+    const deltas = Array.from({ length: 40 }, (_, index) => ({ event_id: `event_D${index}`, type: 'response.output_audio.delta', item_id: 'item_A1', delta: chunk }))
+    payload.splice(at, 0, ...deltas)
+    const [withAudio] = adapters['openai-realtime'].parse(payload, context)
+    const reply = withAudio!.messages.find((message) => source(message).item === 'item_A1')!
+    expect(reply.content).toBe(imported.messages[2]!.content)
+    expect(JSON.stringify(reply.metadata).length).toBeLessThan(64 * 1024)
+    expect(JSON.stringify(reply.metadata)).toContain('{"omitted":"audio","base64_chars":24000}')
+    expect(withAudio!.messages.map((message) => message.content)).toEqual(imported.messages.map((message) => message.content))
+  })
+
   it('names the pointer of an item without an id', () => {
     const payload = fixture('openai-realtime-events.json') as Array<{ item?: Record<string, unknown> }>
     delete payload[13]!.item!.id

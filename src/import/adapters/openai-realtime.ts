@@ -26,6 +26,22 @@ const TRANSCRIPT_EVENTS: Record<string, 'transcript' | 'text'> = {
   'response.output_text.done': 'text',
 }
 
+// Audio chunks (base64) are the recording, not the conversation: kept they
+// would outgrow any message's metadata. Their text is in the transcript events.
+const AUDIO_FIELDS: Record<string, string> = {
+  'response.audio.delta': 'delta',
+  'response.output_audio.delta': 'delta',
+  'input_audio_buffer.append': 'audio',
+}
+
+/** The event with its audio chunk replaced by a note of its size: the one thing an import leaves out. */
+function withoutAudio(event: Json): Json {
+  const field = typeof event.type === 'string' ? AUDIO_FIELDS[event.type] : undefined
+  const audio = field === undefined ? undefined : event[field]
+  if (typeof audio !== 'string') return event
+  return { ...event, [field!]: { omitted: 'audio', base64_chars: audio.length } }
+}
+
 /** An event and its place in the log: the raw that rebuilds the log exactly. */
 type Logged = [index: number, event: Json]
 
@@ -54,7 +70,7 @@ function parseLog(payload: unknown, context: ImportContext): ImportedSession {
 
   const events = log.map((value, index) => {
     const at = pointerTo(eventsAt, index)
-    const event = read.object(value, at)
+    const event = withoutAudio(read.object(value, at))
     return { at, event, type: read.string(event.type, pointerTo(at, 'type')), time: read.optionalInstant(event.received_at, pointerTo(at, 'received_at')) }
   })
   // First the items and their order, then what other events say about them:
