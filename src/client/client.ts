@@ -34,7 +34,7 @@ import {
 import { validateMessages } from '../tracker/validate.js'
 import { MAX_BODY_BYTES, MAX_MESSAGES_PER_REQUEST } from '../protocol/limits.js'
 import { Batcher, type DeliveryStats } from './batcher.js'
-import { ClientClosedError, errorFromResponse } from './errors.js'
+import { ClientClosedError } from './errors.js'
 import type { ExportFormatName } from '../export/format-names.js'
 import { createHttp, type FetchLike, type Http } from './http.js'
 import { LiveFeed, type LiveEvent, type WebSocketConstructor } from './live.js'
@@ -119,14 +119,12 @@ export class ParleyClient {
   readonly #batcher: Batcher
   readonly #live: LiveFeed
   readonly #limits: Limits
-  readonly #download: (path: string) => Promise<string>
 
   constructor(options: ParleyClientOptions) {
     const settings = { ...CLIENT_DEFAULTS, ...definedOnly(options) }
     // Batches are split by the client, so a call may hold any number of messages.
     this.#limits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}), maxMessagesPerCall: Number.POSITIVE_INFINITY }
     const fetchImpl = options.fetch ?? ((input: string, init: RequestInit) => globalThis.fetch(input, init))
-    this.#download = textDownload(options.baseUrl, options.apiKey, fetchImpl)
     this.#http = createHttp({
       baseUrl: options.baseUrl,
       apiKey: options.apiKey,
@@ -278,7 +276,7 @@ export class ParleyClient {
    * caller may not read it.
    */
   exportSession(sessionId: string, format: ExportFormatName = 'json'): Promise<string> {
-    return this.#download(`${sessionPath(sessionId)}/export?format=${encodeURIComponent(format)}`)
+    return this.#http<string>('GET', `${sessionPath(sessionId)}/export?format=${encodeURIComponent(format)}`, undefined, 'text')
   }
 
   /**
@@ -329,22 +327,6 @@ export class ParleyClient {
 }
 
 /** A GET whose answer is text, not JSON (exports); errors as the library's typed ones. */
-function textDownload(baseUrl: string, apiKey: string, fetchImpl: FetchLike) {
-  const base = baseUrl.replace(/\/+$/, '')
-  return async (path: string): Promise<string> => {
-    const response = await fetchImpl(`${base}${path}`, { method: 'GET', headers: { authorization: `Bearer ${apiKey}` } })
-    const text = await response.text()
-    if (response.ok) return text
-    let body: unknown
-    try {
-      body = JSON.parse(text)
-    } catch {
-      body = undefined
-    }
-    throw errorFromResponse(response.status, body)
-  }
-}
-
 function sessionPath(sessionId: string): string {
   return `/v1/sessions/${encodeURIComponent(sessionId)}`
 }

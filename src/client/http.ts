@@ -1,4 +1,4 @@
-// One JSON request to the server, retried on network errors, 5xx and 429.
+// One request to the server, retried on network errors, 5xx and 429.
 import { backoffDelay, parseRetryAfter, sleep } from './backoff.js'
 import { errorFromResponse, NetworkError, type ParleyError } from './errors.js'
 
@@ -17,8 +17,8 @@ export interface HttpOptions {
   requestTimeoutMs: number
 }
 
-/** A JSON request function bound to one server and key. */
-export type Http = <T>(method: 'GET' | 'POST', path: string, body?: unknown) => Promise<T>
+/** A request function bound to one server and key: JSON answers parsed, or (`text`) the body as sent. */
+export type Http = <T>(method: 'GET' | 'POST', path: string, body?: unknown, answer?: 'json' | 'text') => Promise<T>
 
 /** Whether a failed attempt is worth repeating: never for 4xx other than 429. */
 function retryable(status: number): boolean {
@@ -32,12 +32,12 @@ function retryable(status: number): boolean {
  */
 export function createHttp(options: HttpOptions): Http {
   const base = options.baseUrl.replace(/\/+$/, '')
-  return async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+  return async <T>(method: 'GET' | 'POST', path: string, body?: unknown, answer: 'json' | 'text' = 'json'): Promise<T> => {
     const init: RequestInit = {
       method,
       headers: {
         authorization: `Bearer ${options.apiKey}`,
-        accept: 'application/json',
+        ...(answer === 'json' && { accept: 'application/json' }),
         ...(body !== undefined && { 'content-type': 'application/json' }),
       },
       ...(body !== undefined && { body: JSON.stringify(body) }),
@@ -55,6 +55,7 @@ export function createHttp(options: HttpOptions): Http {
         failure = new NetworkError('NETWORK_ERROR', `could not reach ${base}: ${(error as Error)?.message ?? String(error)}`, { cause: error })
       }
       if (response !== undefined) {
+        if (response.ok && answer === 'text') return text as T
         const data = text === '' ? undefined : safeJson(text)
         if (response.ok) return data as T
         failure = errorFromResponse(response.status, data)

@@ -177,6 +177,21 @@ describeEachBackend('client SDK', (backend) => {
     expect(await server.tracker.listMessages(sessionId)).toEqual([message])
   })
 
+  it('exportSession retries like every request, and returns the body as sent', async () => {
+    const recorder = recordingFetch(async (call) =>
+      call.url.includes('/export') && recorder.calls.filter((seen) => seen.url.includes('/export')).length === 1
+        ? errorResponse(503, 'DATABASE_UNAVAILABLE', { 'retry-after': '0' })
+        : undefined,
+    )
+    const parley = client({ fetch: recorder.fetch })
+    const { sessionId } = await parley.startSession()
+    await parley.addMessage({ sessionId, role: 'user', content: 'Hello, "quoted", there' })
+    const csv = await parley.exportSession(sessionId, 'csv')
+    expect(recorder.calls.filter((call) => call.url.includes('/export'))).toHaveLength(2)
+    expect(csv.split('\n')[0]).toMatch(/^session_id,seq,message_id,/)
+    expect(csv).toContain('"Hello, ""quoted"", there"')
+  })
+
   it('gives up after maxRetries with the last error', async () => {
     const recorder = recordingFetch(async (call) => (call.url.endsWith('/end') ? errorResponse(503, 'DATABASE_UNAVAILABLE', { 'retry-after': '0' }) : undefined))
     const parley = client({ fetch: recorder.fetch, maxRetries: 2 })
