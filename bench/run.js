@@ -255,7 +255,8 @@ writeFileSync(
     Object.entries(summary.spread).map(([name, row]) => ({ name, ...row })),
     {
       title: 'Messages committed per second, by method',
-      subtitle: `${machine.date.slice(0, 10)} · ${machine.cpus} cores (shared) · PostgreSQL ${machine.postgres}, fsync and synchronous_commit on · median of ${reps}`,
+      subtitle: `${machine.date.slice(0, 10)} · ${machine.cpus} cores (shared) · PostgreSQL ${machine.postgres}, fsync and synchronous_commit on · pglite_*: embedded, in memory`,
+      footnote: `messages committed per second, median of ${reps} (line: min–max); blue: Parley, grey: baselines`,
     },
   ),
 )

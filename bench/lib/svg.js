@@ -2,7 +2,7 @@
 // the median as the bar, min–max as a whisker, Parley's rows in another colour.
 const escape = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;')
 
-export function throughputSvg(rows, { title, subtitle }) {
+export function throughputSvg(rows, { title, subtitle, footnote }) {
   const sorted = [...rows].sort((a, b) => b.median - a.median)
   const left = 230
   const width = 900
@@ -31,6 +31,6 @@ export function throughputSvg(rows, { title, subtitle }) {
     }
     parts.push(`<text x="${(x(row.max ?? row.median) + 6).toFixed(1)}" y="${y + 15}" fill="#222">${Math.round(row.median).toLocaleString('en-US')}</text>`)
   })
-  parts.push(`<text x="${left}" y="${height - 8}" fill="#555">messages committed per second (median; line: min–max)</text>`, '</svg>')
+  parts.push(`<text x="${left}" y="${height - 8}" fill="#555">${escape(footnote)}</text>`, '</svg>')
   return `${parts.join('\n')}\n`
 }
