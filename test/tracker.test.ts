@@ -157,6 +157,30 @@ describeEachBackend('tracker', (backend) => {
     expect(stored).toBe(255)
   })
 
+  it('shares a large queue among the free connections, keeping each session’s rows in call order', async () => {
+    const batches: number[] = []
+    const sharing = await createTracker({ database, onBatch: ({ rows }) => batches.push(rows) })
+    const sessions = await Promise.all(Array.from({ length: 256 }, () => sharing.startSession({})))
+    await Promise.all(sessions.map((session, index) => sharing.addMessage({ sessionId: session.sessionId, role: 'user', content: `${index}` })))
+    // One tick's 256 callers: one statement per free connection, the rows shared evenly.
+    const slots = database.maxConcurrentWrites
+    expect(batches).toEqual(Array.from({ length: slots }, () => 256 / slots))
+
+    // Waves a tick apart, never awaited: a session's later rows wait for its batch in flight.
+    const few = sessions.slice(0, 8)
+    const writes: Array<Promise<unknown>> = []
+    for (let wave = 0; wave < 30; wave++) {
+      for (const session of few) writes.push(sharing.addMessage({ sessionId: session.sessionId, role: 'user', content: `wave ${wave}` }))
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await Promise.all(writes)
+    for (const session of few) {
+      const contents = (await sharing.listMessages(session.sessionId, { limit: 100 })).map((message) => message.content)
+      expect(contents.slice(1)).toEqual(Array.from({ length: 30 }, (_, wave) => `wave ${wave}`))
+    }
+    await sharing.close()
+  })
+
   it('ends a session once: the second call returns the same figures', async () => {
     const { sessionId } = await tracker.startSession({ startedAt: new Date(Date.now() - 30_000) })
     await tracker.addMessages([

@@ -7,6 +7,9 @@ import type { ValidMessage } from './validate.js'
 /** Most rows in one batch statement. */
 export const MAX_BATCH_ROWS = 2000
 
+/** Below this many queued rows a batch is not split across free connections: two commits would cost more than they save. */
+const MIN_SPLIT_ROWS = 32
+
 interface PendingWrite {
   messages: ValidMessage[]
   resolve: (stored: StoredMessage[]) => void
@@ -55,6 +58,8 @@ export class MessageWriter {
   /** Every write not yet settled, with the sessions it touches. */
   readonly #unsettled = new Map<Promise<unknown>, Set<string>>()
   #inFlight = 0
+  /** Sessions with rows in a batch being committed, and in how many batches. */
+  readonly #busySessions = new Map<string, number>()
   #scheduled = false
 
   constructor(database: Database, onBatch?: BatchObserver) {
@@ -99,34 +104,56 @@ export class MessageWriter {
 
   #pump(): void {
     while (this.#inFlight < this.#database.maxConcurrentWrites && this.#queue.length > 0) {
-      const batch = this.#takeBatch()
+      const batch = this.#takeBatch(this.#shareOfQueue())
+      if (batch.length === 0) return
+      const sessions = sessionsOf(batch)
+      for (const session of sessions) this.#busySessions.set(session, (this.#busySessions.get(session) ?? 0) + 1)
       this.#inFlight++
       void this.#flush(batch).finally(() => {
+        for (const session of sessions) {
+          const count = this.#busySessions.get(session)! - 1
+          if (count === 0) this.#busySessions.delete(session)
+          else this.#busySessions.set(session, count)
+        }
         this.#inFlight--
         this.#pump()
       })
     }
   }
 
+  // With several connections free, the queue is shared out among them, so
+  // that their commits (and the database's cores) work at once instead of
+  // one large batch after another.
+  #shareOfQueue(): number {
+    const free = this.#database.maxConcurrentWrites - this.#inFlight
+    const queued = this.#queue.reduce((rows, write) => rows + write.messages.length, 0)
+    return free > 1 && queued >= MIN_SPLIT_ROWS ? Math.ceil(queued / free) : MAX_BATCH_ROWS
+  }
+
   // A message id may be in a batch once; a second write of it (a retry while
   // the first is queued) waits for the next batch, where it is compared with
-  // the stored row.
-  #takeBatch(): PendingWrite[] {
+  // the stored row. A write touching a session that a batch in flight also
+  // touches waits for that batch, so a session's rows commit in call order.
+  #takeBatch(limit: number): PendingWrite[] {
     const batch: PendingWrite[] = []
     const ids = new Set<string>()
+    const skipped = new Set<string>()
     let rows = 0
     for (let index = 0; index < this.#queue.length; ) {
       const write = this.#queue[index]!
-      const fits = batch.length === 0 || rows + write.messages.length <= MAX_BATCH_ROWS
-      if (fits && !write.messages.some((message) => ids.has(message.id))) {
+      const fits = batch.length === 0 || rows + write.messages.length <= Math.min(limit, MAX_BATCH_ROWS)
+      const waits = write.messages.some((message) => this.#busySessions.has(message.sessionId) || skipped.has(message.sessionId))
+      if (fits && !waits && !write.messages.some((message) => ids.has(message.id))) {
         for (const message of write.messages) ids.add(message.id)
         rows += write.messages.length
         batch.push(write)
         this.#queue.splice(index, 1)
       } else {
+        // Later writes of a session left behind stay behind it.
+        for (const message of write.messages) skipped.add(message.sessionId)
         index++
       }
-      if (rows >= MAX_BATCH_ROWS) break
+      if (rows >= limit) break
     }
     return batch
   }
@@ -214,6 +241,12 @@ export class MessageWriter {
       }),
     )
   }
+}
+
+function sessionsOf(batch: PendingWrite[]): Set<string> {
+  const sessions = new Set<string>()
+  for (const write of batch) for (const message of write.messages) sessions.add(message.sessionId)
+  return sessions
 }
 
 function isFine(row: BatchRow): boolean {
