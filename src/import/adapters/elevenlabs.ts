@@ -2,14 +2,12 @@
 // the `post_call_transcription` webhook body `{"type", "event_timestamp", "data"}`.
 import type { Role } from '../../tracker/types.js'
 import { pointerTo, PayloadReader, plusSeconds } from '../reader.js'
-import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession } from '../types.js'
+import type { ImportedMessage, ImportedSession } from '../types.js'
 import {
-  eachPayload,
+  callReportAdapter,
   itemsOf,
   keepResidue,
-  onePayloadOrMany,
   restoreItem,
-  restoreSession,
   roundSeconds,
   row,
   session,
@@ -143,13 +141,4 @@ function rebuildSession(imported: ImportedSession): Json {
   return source.shape === 'webhook' ? { type: 'post_call_transcription', data: conversation } : conversation
 }
 
-export const elevenlabs: ImportAdapter = {
-  platform: 'elevenlabs',
-  parse(payload: unknown, context: ImportContext): ImportedSession[] {
-    const read = new PayloadReader(context.path)
-    return eachPayload(payload).map(({ value, pointer }) => parseOne(value, pointer, read))
-  },
-  toPlatform(sessions) {
-    return onePayloadOrMany(sessions.map((imported) => restoreSession(imported, rebuildSession)))
-  },
-}
+export const elevenlabs = callReportAdapter('elevenlabs', parseOne, rebuildSession)

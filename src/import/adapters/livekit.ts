@@ -3,14 +3,12 @@
 // `chat_history.items` are the turns, tool calls and handoffs.
 import type { Role } from '../../tracker/types.js'
 import { pointerTo, PayloadReader, secondsBetween } from '../reader.js'
-import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession } from '../types.js'
+import type { ImportedMessage, ImportedSession } from '../types.js'
 import {
-  eachPayload,
+  callReportAdapter,
   itemsOf,
   keepResidue,
-  onePayloadOrMany,
   restoreItem,
-  restoreSession,
   roundSeconds,
   row,
   session,
@@ -101,13 +99,4 @@ function rebuildSession(imported: ImportedSession): Json {
   }
 }
 
-export const livekit: ImportAdapter = {
-  platform: 'livekit',
-  parse(payload: unknown, context: ImportContext): ImportedSession[] {
-    const read = new PayloadReader(context.path)
-    return eachPayload(payload).map(({ value, pointer }) => parseOne(value, pointer, read))
-  },
-  toPlatform(sessions) {
-    return onePayloadOrMany(sessions.map((imported) => restoreSession(imported, rebuildSession)))
-  },
-}
+export const livekit = callReportAdapter('livekit', parseOne, rebuildSession)

@@ -2,14 +2,12 @@
 // `call_analyzed` webhook body `{"event", "call"}` that carries it.
 import type { Role } from '../../tracker/types.js'
 import { pointerTo, PayloadReader, plusSeconds } from '../reader.js'
-import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession } from '../types.js'
+import type { ImportedMessage, ImportedSession } from '../types.js'
 import {
-  eachPayload,
+  callReportAdapter,
   itemsOf,
   keepResidue,
-  onePayloadOrMany,
   restoreItem,
-  restoreSession,
   row,
   session,
   sessionSourceOf,
@@ -128,13 +126,4 @@ function rebuildSession(imported: ImportedSession): Json {
   return source.shape === 'webhook' ? { event: 'call_ended', call } : call
 }
 
-export const retell: ImportAdapter = {
-  platform: 'retell',
-  parse(payload: unknown, context: ImportContext): ImportedSession[] {
-    const read = new PayloadReader(context.path)
-    return eachPayload(payload).map(({ value, pointer }) => parseOne(value, pointer, read))
-  },
-  toPlatform(sessions) {
-    return onePayloadOrMany(sessions.map((imported) => restoreSession(imported, rebuildSession)))
-  },
-}
+export const retell = callReportAdapter('retell', parseOne, rebuildSession)

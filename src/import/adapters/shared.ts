@@ -3,7 +3,8 @@
 import type { Metadata, Role } from '../../tracker/types.js'
 import { importedMessageId, importedSessionId } from '../ids.js'
 import { applyResidue, residue } from '../lossless.js'
-import type { ImportedMessage, ImportedSession, MessageSource, Platform, SessionSource } from '../types.js'
+import { PayloadReader } from '../reader.js'
+import type { ImportAdapter, ImportedMessage, ImportedSession, MessageSource, Platform, SessionSource } from '../types.js'
 
 export type Json = Record<string, unknown>
 
@@ -108,6 +109,24 @@ export function eachPayload(payload: unknown): Array<{ value: unknown; pointer: 
 
 export function onePayloadOrMany(payloads: unknown[]): unknown {
   return payloads.length === 1 ? payloads[0] : payloads
+}
+
+/** The adapter of a platform whose file holds one call's report, or an array of them. */
+export function callReportAdapter(
+  platform: Platform,
+  parseOne: (payload: unknown, pointer: string, read: PayloadReader) => ImportedSession,
+  rebuildSession: (imported: ImportedSession) => Json,
+): ImportAdapter {
+  return {
+    platform,
+    parse(payload, context) {
+      const read = new PayloadReader(context.path)
+      return eachPayload(payload).map(({ value, pointer }) => parseOne(value, pointer, read))
+    },
+    toPlatform(sessions) {
+      return onePayloadOrMany(sessions.map((imported) => restoreSession(imported, rebuildSession)))
+    },
+  }
 }
 
 export function iso(date: Date): string {

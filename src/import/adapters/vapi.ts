@@ -2,15 +2,13 @@
 // `{"message": {...}}`), one call per report; a file may hold an array of them.
 import type { Role } from '../../tracker/types.js'
 import { pointerTo, PayloadReader, plusSeconds, secondsBetween } from '../reader.js'
-import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession } from '../types.js'
+import type { ImportedMessage, ImportedSession } from '../types.js'
 import {
-  eachPayload,
+  callReportAdapter,
   iso,
   itemsOf,
   keepResidue,
-  onePayloadOrMany,
   restoreItem,
-  restoreSession,
   roundSeconds,
   row,
   session,
@@ -155,13 +153,4 @@ function rebuildSession(imported: ImportedSession): Json {
   }
 }
 
-export const vapi: ImportAdapter = {
-  platform: 'vapi',
-  parse(payload: unknown, context: ImportContext): ImportedSession[] {
-    const read = new PayloadReader(context.path)
-    return eachPayload(payload).map(({ value, pointer }) => parseOne(value, pointer, read))
-  },
-  toPlatform(sessions) {
-    return onePayloadOrMany(sessions.map((imported) => restoreSession(imported, rebuildSession)))
-  },
-}
+export const vapi = callReportAdapter('vapi', parseOne, rebuildSession)
