@@ -1,3 +1,4 @@
+import { describe } from '../tracker/validate.js'
 import { ImportError } from './import-error.js'
 
 type Json = Record<string, unknown>
@@ -89,13 +90,4 @@ export function plusSeconds(startedAt: Date, seconds: number): Date {
 /** Seconds from `startedAt` to `at`. */
 export function secondsBetween(startedAt: Date, at: Date): number {
   return (at.getTime() - startedAt.getTime()) / 1000
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing'
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`
-  if (typeof value === 'object') return 'an object'
-  return `${typeof value} ${String(value)}`
 }

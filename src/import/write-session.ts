@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../db/database.js'
 import { ValidationError } from '../errors.js'
 import { insertMessageBatch } from '../queries/messages.sql.js'
-import { MAX_BATCH_ROWS } from '../tracker/message-writer.js'
+import { MAX_BATCH_ROWS, type BatchRow } from '../tracker/message-writer.js'
 import { DEFAULT_LIMITS, type Limits } from '../tracker/types.js'
 import { validateMessages, validateStartSession, type ValidMessage } from '../tracker/validate.js'
 import { ImportError } from './import-error.js'
@@ -35,14 +35,6 @@ const endImportedSession = /* sql */ `
  */
 export const MAX_IMPORTED_SESSION_METADATA_BYTES = 1024 * 1024
 
-interface BatchRow {
-  ord: number
-  callerFailed: boolean
-  sessionFound: boolean
-  sessionActive: boolean
-  differs: boolean
-  stored: boolean
-}
 
 /**
  * Writes one imported session in one transaction: the session with its real

@@ -31,7 +31,8 @@ export interface StoredMessage {
   inserted: boolean
 }
 
-interface BatchRow {
+/** A row of `parley_insert_messages`: what became of one input row (migrations/0004). */
+export interface BatchRow {
   ord: number
   callerFailed: boolean
   sessionFound: boolean

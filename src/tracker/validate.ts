@@ -229,7 +229,8 @@ function optionalLimit(value: unknown, fallback: number, max: number): number {
   return value
 }
 
-function describe(value: unknown): string {
+/** A value as an error message names it: its kind, and a short string or number itself. */
+export function describe(value: unknown): string {
   if (value === undefined) return 'nothing'
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
