@@ -59,7 +59,7 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : options.port
   const base = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`
-  options.announce(`Parley listens on ${base} (API docs: ${base}/docs, OpenAPI: ${base}/openapi.json)`)
+  options.announce(`Parley listens on ${base} (dashboard: ${base}/, API docs: ${base}/docs, OpenAPI: ${base}/openapi.json)`)
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) options.logger.error({ err }, 'shutting down after an error')
     else options.logger.info({ signal }, 'shutting down')
