@@ -289,6 +289,16 @@ export class ParleyClient {
     return this.#live.subscribe(sessionId, handler)
   }
 
+  /**
+   * Live events of every session the key may read (of its user's, for a key
+   * bound to one), or of one user's sessions: `session.started` as each
+   * begins, then its `message.created` and `session.ended`. Resolves once the
+   * server confirmed, with a function that unsubscribes.
+   */
+  subscribeSessions(handler: (event: LiveEvent) => void, options: { userId?: string } = {}): Promise<() => Promise<void>> {
+    return this.#live.follow(options.userId === undefined ? { all: true } : { user_id: options.userId }, handler)
+  }
+
   /** Sends everything queued and waits for it; reports what was delivered, is pending, was dropped or failed. */
   flush(): Promise<DeliveryStats> {
     return this.#batcher.drain()

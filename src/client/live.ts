@@ -1,13 +1,14 @@
 // `subscribe`: live events of a session over the WebSocket `/v1/stream`, one
 // socket per client, reconnected with backoff and re-subscribed when it drops.
 import { storedMessageFromWire } from '../protocol/convert.js'
-import type { AckFrame, ServerFrame } from '../protocol/stream-frames.js'
+import type { AckFrame, ServerFrame, TopicWire } from '../protocol/stream-frames.js'
 import type { Message } from '../tracker/types.js'
 import { backoffDelay } from './backoff.js'
 import { ClientClosedError, errorFromFrame, type ParleyError } from './errors.js'
 
 /** What a subscriber receives, in the library's camelCase shapes. */
 export type LiveEvent =
+  | { type: 'session.started'; sessionId: string; userId: string | null; startedAt: Date }
   | { type: 'message.created'; sessionId: string; message: Message }
   | {
       type: 'session.ended'
@@ -54,7 +55,8 @@ const OPEN = 1
 /** The client's WebSocket: live events for `subscribe`, and ingest with `transport: 'websocket'`. Opened on first use. */
 export class LiveFeed {
   readonly #options: LiveOptions
-  readonly #handlers = new Map<string, Set<Handler>>()
+  /** Who follows what, by topic key (`session:…`, `user:…`, `all`). */
+  readonly #handlers = new Map<string, { topic: TopicWire; handlers: Set<Handler> }>()
   readonly #waiters = new Map<number, Waiter>()
   #socket: WebSocketLike | undefined
   #ready: Promise<void> | undefined
@@ -67,25 +69,31 @@ export class LiveFeed {
   }
 
   /** Calls `handler` for each event of the session; resolves once the server confirmed, with a function that stops it. */
-  async subscribe(sessionId: string, handler: Handler): Promise<() => Promise<void>> {
+  subscribe(sessionId: string, handler: Handler): Promise<() => Promise<void>> {
+    return this.follow({ session_id: sessionId }, handler)
+  }
+
+  /** Calls `handler` for each event of what `topic` names (a session, a user's sessions, or all). */
+  async follow(topic: TopicWire, handler: Handler): Promise<() => Promise<void>> {
     if (this.#closed) throw new ClientClosedError('CLIENT_CLOSED', 'the client was shut down')
-    const handlers = this.#handlers.get(sessionId) ?? new Set()
-    const first = handlers.size === 0
-    handlers.add(handler)
-    this.#handlers.set(sessionId, handlers)
+    const key = topicKey(topic)
+    const followers = this.#handlers.get(key) ?? { topic, handlers: new Set<Handler>() }
+    const first = followers.handlers.size === 0
+    followers.handlers.add(handler)
+    this.#handlers.set(key, followers)
     try {
-      if (first) await this.request({ type: 'subscribe', session_id: sessionId })
+      if (first) await this.request({ type: 'subscribe', ...topic })
       else await this.#connect()
     } catch (error) {
-      handlers.delete(handler)
-      if (handlers.size === 0) this.#handlers.delete(sessionId)
+      followers.handlers.delete(handler)
+      if (followers.handlers.size === 0) this.#handlers.delete(key)
       throw error
     }
     return async () => {
-      handlers.delete(handler)
-      if (handlers.size > 0 || this.#handlers.get(sessionId) !== handlers) return
-      this.#handlers.delete(sessionId)
-      if (this.#socket?.readyState === OPEN) await this.request({ type: 'unsubscribe', session_id: sessionId }).catch(() => {})
+      followers.handlers.delete(handler)
+      if (followers.handlers.size > 0 || this.#handlers.get(key) !== followers) return
+      this.#handlers.delete(key)
+      if (this.#socket?.readyState === OPEN) await this.request({ type: 'unsubscribe', ...topic }).catch(() => {})
     }
   }
 
@@ -178,19 +186,10 @@ export class LiveFeed {
       else waiter.reject(errorFromFrame(frame.error))
       return
     }
-    const event: LiveEvent =
-      frame.type === 'message.created'
-        ? { type: frame.type, sessionId: frame.session_id, message: storedMessageFromWire(frame.message) }
-        : {
-            type: frame.type,
-            sessionId: frame.session_id,
-            userId: frame.user_id,
-            endedAt: new Date(frame.ended_at),
-            durationSeconds: frame.duration_seconds,
-            messageCount: frame.message_count,
-            endedReason: frame.ended_reason,
-          }
-    for (const handler of this.#handlers.get(event.sessionId) ?? []) handler(event)
+    const event = eventFromFrame(frame)
+    const userId = event.type === 'message.created' ? event.message.userId : event.userId
+    const keys = [topicKey({ session_id: event.sessionId }), ...(userId ? [topicKey({ user_id: userId })] : []), topicKey({ all: true })]
+    for (const key of keys) for (const handler of this.#handlers.get(key)?.handlers ?? []) handler(event)
   }
 
   /** The socket closed: fail what waited on it, and reconnect while someone listens. */
@@ -204,10 +203,10 @@ export class LiveFeed {
     setTimeout(() => {
       if (this.#closed) return
       // Events sent while disconnected are lost; readers that must not miss any re-read with listMessages.
-      for (const sessionId of this.#handlers.keys()) {
-        this.request({ type: 'subscribe', session_id: sessionId }).catch((error) => {
+      for (const [key, { topic }] of this.#handlers) {
+        this.request({ type: 'subscribe', ...topic }).catch((error) => {
           // Refused by the server (key revoked, session gone): retrying would not help.
-          if (!(error instanceof ClientClosedError)) this.#handlers.delete(sessionId)
+          if (!(error instanceof ClientClosedError)) this.#handlers.delete(key)
         })
       }
     }, delay)
@@ -216,5 +215,28 @@ export class LiveFeed {
   #failWaiters(error: ParleyError): void {
     for (const waiter of this.#waiters.values()) waiter.reject(error)
     this.#waiters.clear()
+  }
+}
+
+function topicKey(topic: TopicWire): string {
+  return 'session_id' in topic ? `session:${topic.session_id.toLowerCase()}` : 'user_id' in topic ? `user:${topic.user_id.toLowerCase()}` : 'all'
+}
+
+function eventFromFrame(frame: Exclude<ServerFrame, { type: 'ack' | 'error' }>): LiveEvent {
+  switch (frame.type) {
+    case 'session.started':
+      return { type: frame.type, sessionId: frame.session_id, userId: frame.user_id, startedAt: new Date(frame.started_at) }
+    case 'message.created':
+      return { type: frame.type, sessionId: frame.session_id, message: storedMessageFromWire(frame.message) }
+    case 'session.ended':
+      return {
+        type: frame.type,
+        sessionId: frame.session_id,
+        userId: frame.user_id,
+        endedAt: new Date(frame.ended_at),
+        durationSeconds: frame.duration_seconds,
+        messageCount: frame.message_count,
+        endedReason: frame.ended_reason,
+      }
   }
 }

@@ -46,5 +46,10 @@ export const migrations: readonly MigrationSource[] = [
     "version": 9,
     "name": "group_commit_plans",
     "sql": "-- The group commit looks rows up by key only (sessions by session_id, stored\n-- messages by id). PL/pgSQL keeps one plan per connection, and a plan made\n-- while the tables were small (a new database, before autovacuum's first\n-- analyze) went on scanning them whole for every later batch: the function\n-- ran at about two thirds of its speed with plans that use the keys\n-- (docs/performance.md). Inside it, and the triggers its insert fires, a\n-- sequential scan is only the last resort.\nalter function parley_insert_messages(jsonb) set enable_seqscan = off;\n"
+  },
+  {
+    "version": 10,
+    "name": "session_started_events",
+    "sql": "-- Live events for new sessions, so that a list of sessions (the dashboard's)\n-- shows one as it starts. Same channel and shape as 0006; the client reads\n-- the session itself when it wants more than its id, user and start.\ncreate or replace function parley_notify_session_started() returns trigger\nlanguage plpgsql as $$\nbegin\n  perform pg_notify('parley_events', json_build_object(\n    'type', 'session.started', 'session_id', new.session_id, 'user_id', new.user_id,\n    'started_at', new.started_at)::text);\n  return null;\nend\n$$;\n\ncreate trigger parley_notify_session_started\n  after insert on conversation_sessions\n  for each row execute function parley_notify_session_started();\n"
   }
 ]

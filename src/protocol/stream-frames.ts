@@ -48,13 +48,18 @@ export const SessionEndFrame = Type.Object(
   { additionalProperties: false },
 )
 
-/** Live events for one session (`session_id`) or all of one user's sessions (`user_id`). */
+/**
+ * Live events for one session (`session_id`), all of one user's sessions
+ * (`user_id`), or every session the key may read (`all: true`; a key bound to
+ * a user gets its user's), new sessions included.
+ */
 export const SubscribeFrame = Type.Object(
   {
     type: Type.Union([Type.Literal('subscribe'), Type.Literal('unsubscribe')]),
     ref: Ref,
     session_id: Type.Optional(SessionId),
     user_id: Type.Optional(SessionId),
+    all: Type.Optional(Type.Literal(true)),
   },
   { additionalProperties: false },
 )
@@ -90,14 +95,17 @@ export interface EndedWire {
   message_count: number
 }
 
+/** What a subscription follows. */
+export type TopicWire = { session_id: string } | { user_id: string } | { all: true }
+
 /** The answer to a frame that succeeded: the stored data it concerns. */
 export type AckFrame = { type: 'ack'; ref: Ref } & (
   | { principal: { scope: string; user_id: string | null } }
   | { session: SessionWire; created: boolean }
   | { messages: MessageWire[] }
   | { ended: EndedWire }
-  | { subscribed: { session_id: string } | { user_id: string } }
-  | { unsubscribed: { session_id: string } | { user_id: string } }
+  | { subscribed: TopicWire }
+  | { unsubscribed: TopicWire }
 )
 
 /** The answer to a frame that failed: the codes and shape of the HTTP API's errors. */
@@ -121,5 +129,13 @@ export interface SessionEndedEvent extends EndedWire {
   ended_reason: string | null
 }
 
+/** A session started (for subscriptions to a user's sessions or to all). */
+export interface SessionStartedEvent {
+  type: 'session.started'
+  session_id: string
+  user_id: string | null
+  started_at: string
+}
+
 /** Any frame the server sends. */
-export type ServerFrame = AckFrame | ErrorFrame | MessageCreatedEvent | SessionEndedEvent
+export type ServerFrame = AckFrame | ErrorFrame | MessageCreatedEvent | SessionEndedEvent | SessionStartedEvent

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { RawData, WebSocket } from 'ws'
 import { ConflictError, UnavailableError, ValidationError } from '../../errors.js'
-import type { ClientFrame, Ref, ServerFrame, SubscribeFrameWire } from '../../protocol/stream-frames.js'
+import type { ClientFrame, Ref, ServerFrame, SubscribeFrameWire, TopicWire } from '../../protocol/stream-frames.js'
 import type { Tracker } from '../../tracker/tracker.js'
 import { ForbiddenError, UnauthorizedError } from '../http-errors.js'
 import { assertScope, type Authenticate, type Principal } from '../plugins/auth.js'
@@ -188,7 +188,7 @@ export class StreamConnection implements Subscriber {
     const boundUser = this.principal!.userId
     if ('sessionId' in topic) {
       await ownedSession(this.deps.tracker, this.principal!, topic.sessionId)
-    } else if (boundUser && topic.userId.toLowerCase() !== boundUser) {
+    } else if ('userId' in topic && boundUser && topic.userId.toLowerCase() !== boundUser) {
       throw new ForbiddenError('USER_MISMATCH', 'this key may only follow its own user’s sessions')
     }
     const key = topicKey(topic)
@@ -203,10 +203,14 @@ export class StreamConnection implements Subscriber {
   }
 
   private topicOf(frame: SubscribeFrameWire): Topic {
-    if (frame.session_id && frame.user_id) throw new ValidationError('user_id', 'send session_id or user_id, not both')
+    if ([frame.session_id, frame.user_id, frame.all].filter((given) => given !== undefined).length > 1) {
+      throw new ValidationError(frame.all ? 'all' : 'user_id', 'send one of session_id, user_id or all')
+    }
     if (frame.session_id) return { sessionId: frame.session_id.toLowerCase() }
     if (frame.user_id) return { userId: frame.user_id.toLowerCase() }
-    throw new ValidationError('session_id', 'is required (or user_id, for all of a user’s sessions)')
+    // A key bound to a user follows all it may read: its user's sessions.
+    if (frame.all) return this.principal!.userId ? { userId: this.principal!.userId } : { all: true }
+    throw new ValidationError('session_id', 'is required (or user_id, for all of a user’s sessions, or all: true)')
   }
 
   private send(frame: ServerFrame): void {
@@ -246,6 +250,7 @@ export class StreamConnection implements Subscriber {
   }
 }
 
-const topicKey = (topic: Topic): string => ('sessionId' in topic ? `session:${topic.sessionId}` : `user:${topic.userId}`)
+const topicKey = (topic: Topic): string => ('sessionId' in topic ? `session:${topic.sessionId}` : 'userId' in topic ? `user:${topic.userId}` : 'all')
 
-const wireTopic = (topic: Topic) => ('sessionId' in topic ? { session_id: topic.sessionId } : { user_id: topic.userId })
+const wireTopic = (topic: Topic): TopicWire =>
+  'sessionId' in topic ? { session_id: topic.sessionId } : 'userId' in topic ? { user_id: topic.userId } : { all: true }

@@ -2,19 +2,19 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/database.js'
 import { UnavailableError } from '../../errors.js'
 import { messageToWire } from '../../protocol/convert.js'
-import type { MessageCreatedEvent, SessionEndedEvent } from '../../protocol/stream-frames.js'
+import type { MessageCreatedEvent, SessionEndedEvent, SessionStartedEvent } from '../../protocol/stream-frames.js'
 import { selectMessagesByIds } from '../../queries/messages.sql.js'
 import type { Message } from '../../tracker/types.js'
 
 /** The channel the triggers of migrations/0006_change_events.sql notify on. */
 export const CHANGE_CHANNEL = 'parley_events'
 
-/** One session, or every session of one user. */
-export type Topic = { sessionId: string } | { userId: string }
+/** One session, every session of one user, or every session. */
+export type Topic = { sessionId: string } | { userId: string } | { all: true }
 
 /** Whoever receives events: a socket. `deliver` must not throw. */
 export interface Subscriber {
-  deliver(event: MessageCreatedEvent | SessionEndedEvent): void
+  deliver(event: MessageCreatedEvent | SessionEndedEvent | SessionStartedEvent): void
 }
 
 /** The registry of live subscriptions of one server process, fed by one LISTEN. */
@@ -37,9 +37,10 @@ type Notification =
       message_count: number
       ended_reason: string | null
     }
+  | { type: 'session.started'; session_id: string; user_id: string | null; started_at: string }
 
 const keyOf = (topic: Topic): string =>
-  'sessionId' in topic ? `session:${topic.sessionId.toLowerCase()}` : `user:${topic.userId.toLowerCase()}`
+  'sessionId' in topic ? `session:${topic.sessionId.toLowerCase()}` : 'userId' in topic ? `user:${topic.userId.toLowerCase()}` : 'all'
 
 /**
  * Listens on the database (the first subscription starts it) and hands each
@@ -57,6 +58,7 @@ export function createChangeFeed(database: Database, log: FastifyBaseLogger): Ch
   const recipientsOf = (notification: Notification): Set<Subscriber> => {
     const recipients = new Set(topics.get(keyOf({ sessionId: notification.session_id })))
     if (notification.user_id) for (const subscriber of topics.get(keyOf({ userId: notification.user_id })) ?? []) recipients.add(subscriber)
+    for (const subscriber of topics.get('all') ?? []) recipients.add(subscriber)
     return recipients
   }
 
@@ -74,6 +76,14 @@ export function createChangeFeed(database: Database, log: FastifyBaseLogger): Ch
         }
         for (const subscriber of recipients) subscriber.deliver(event)
       }
+    } else if (notification.type === 'session.started') {
+      const event: SessionStartedEvent = {
+        type: 'session.started',
+        session_id: notification.session_id,
+        user_id: notification.user_id,
+        started_at: new Date(notification.started_at).toISOString(),
+      }
+      for (const subscriber of recipientsOf(notification)) subscriber.deliver(event)
     } else if (notification.type === 'session.ended') {
       const event: SessionEndedEvent = {
         type: 'session.ended',
