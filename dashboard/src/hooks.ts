@@ -23,23 +23,28 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   return result
 }
 
-/** Subscribes to each session in `sessionIds` while mounted; reports whether all subscriptions stand. */
-export function useLiveEvents(client: ParleyClient, sessionIds: string[], onEvent: (event: LiveEvent) => void): 'connecting' | 'live' | 'offline' {
+/**
+ * Follows every session the key may read (or one user's) while mounted: new
+ * sessions, their turns and their ends. Reports whether the subscription stands.
+ */
+export function useSessionEvents(client: ParleyClient, userId: string | undefined, onEvent: (event: LiveEvent) => void): 'connecting' | 'live' | 'offline' {
   const [status, setStatus] = useState<'connecting' | 'live' | 'offline'>('connecting')
-  const joined = sessionIds.join(',')
   useEffect(() => {
-    if (sessionIds.length === 0) return
     let stopped = false
-    const stops: Array<() => Promise<void>> = []
+    let stop: (() => Promise<void>) | undefined
     setStatus('connecting')
-    Promise.all(sessionIds.map((id) => client.subscribe(id, (event) => !stopped && onEvent(event)).then((stop) => stops.push(stop)))).then(
-      () => !stopped && setStatus('live'),
+    client.subscribeSessions((event) => !stopped && onEvent(event), userId ? { userId } : {}).then(
+      (unsubscribe) => {
+        stop = unsubscribe
+        if (stopped) void unsubscribe().catch(() => {})
+        else setStatus('live')
+      },
       () => !stopped && setStatus('offline'),
     )
     return () => {
       stopped = true
-      for (const stop of stops) stop().catch(() => {})
+      stop?.().catch(() => {})
     }
-  }, [client, joined])
+  }, [client, userId])
   return status
 }

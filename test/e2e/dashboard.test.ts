@@ -243,16 +243,18 @@ describeEachBackend('dashboard in Chromium', (backend) => {
       expect(new URL(page.url()).hash).toBe(`#/sessions/${seeded.weather}?turn=${seeded.weatherTurn}`)
     })
 
-    it('watches a live session receive a turn written through the API, then end', async () => {
+    it('shows a new session as it starts, and watches it receive turns written through the API, then end', async () => {
       const { page } = browser
       const writer = new ParleyClient({ baseUrl: base, apiKey: adminKey, flushIntervalMs: 1 })
       try {
-        const session = await writer.startSession({ userId: alice })
         await page.goto(`${base}/#/sessions`)
+        await page.getByText('new and active sessions update live').waitFor()
+        // A session that starts while the page is open appears on top, without a reload.
+        const session = await writer.startSession({ userId: alice })
         const row = page.locator(`[data-session-id="${session.sessionId}"]`)
         await row.waitFor()
-        // The table follows active sessions: a turn written now shows in its row.
-        await page.getByText('active sessions update live').waitFor()
+        expect(await page.locator('[data-session-id]').first().getAttribute('data-session-id')).toBe(session.sessionId)
+        // The table follows its sessions: a turn written now shows in its row.
         await writer.addMessage({ sessionId: session.sessionId, role: 'user', content: 'Hello there.' })
         await expect.poll(() => row.locator('.messages').textContent()).toBe('1')
         await row.getByRole('link', { name: /watch/ }).click()

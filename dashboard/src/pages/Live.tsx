@@ -26,6 +26,7 @@ export function LivePage({ client, sessionId }: { client: ParleyClient; sessionI
         setMessages((previous) => mergeMessages(previous, [event.message]))
         return
       }
+      if (event.type !== 'session.ended') return
       setEnded(event)
       setSession(
         (previous) =>

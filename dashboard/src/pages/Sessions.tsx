@@ -1,15 +1,14 @@
-// Sessions, newest first: filters in the URL, cursor paging as you scroll, active rows updated live.
+// Sessions, newest first: filters in the URL, cursor paging as you scroll, new and active sessions live.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import type { LiveEvent } from '../../../src/client/index.js'
 import type { ParleyClient, ListSessionsOptions, SessionListItem } from '../api.js'
 import { VirtualList } from '../components/VirtualList.js'
 import { explain, formatDuration, formatTime, shortId } from '../format.js'
-import { useLiveEvents } from '../hooks.js'
+import { useSessionEvents } from '../hooks.js'
 import { href, navigate } from '../route.js'
 
 const PAGE = 100
-/** Subscriptions kept open for the newest active rows; further ones show their state as of loading. */
-const LIVE_ROWS = 50
+/** Without live events (the socket is down), new sessions are looked for this often. */
 const REFRESH_MS = 10_000
 
 /** The URL's filter parameters as the SDK's options. */
@@ -65,11 +64,18 @@ export function SessionsPage({ client, query }: { client: ParleyClient; query: U
     loadPage(null)
   }, [loadPage])
 
-  // Sessions started since the page loaded appear at the top (subscriptions cover only known sessions).
-  useEffect(() => {
-    const timer = setInterval(async () => {
-      if (document.hidden || loading.current) return
-      try {
+  // Sessions started since the page loaded go on top, as the filters select them.
+  const refreshing = useRef({ busy: false, again: false })
+  const refreshTop = useCallback(async () => {
+    const state = refreshing.current
+    if (state.busy) {
+      state.again = true
+      return
+    }
+    state.busy = true
+    try {
+      do {
+        state.again = false
         const page = await client.listSessions({ ...filtersFromQuery(query), limit: PAGE })
         setSessions((previous) => {
           const newest = previous[0] ? new Date(previous[0].startedAt).getTime() : -Infinity
@@ -77,26 +83,37 @@ export function SessionsPage({ client, query }: { client: ParleyClient; query: U
           const arrived = page.sessions.filter((session) => !known.has(session.sessionId) && new Date(session.startedAt).getTime() >= newest)
           return arrived.length > 0 ? [...arrived, ...previous] : previous
         })
-      } catch {
-        // The next tick tries again; the page keeps what it shows.
-      }
-    }, REFRESH_MS)
-    return () => clearInterval(timer)
+        setStatus('done')
+      } while (state.again)
+    } catch {
+      // The next event (or tick) tries again; the page keeps what it shows.
+    } finally {
+      state.busy = false
+    }
   }, [client, filterKey])
 
-  const activeIds = sessions.filter((session) => session.isActive).slice(0, LIVE_ROWS).map((session) => session.sessionId)
-  const onEvent = useCallback((event: LiveEvent) => {
-    setSessions((previous) =>
-      previous.map((session) => {
-        if (session.sessionId !== event.sessionId) return session
-        if (event.type === 'message.created') {
-          return { ...session, messageCount: session.messageCount + 1, preview: session.preview ?? event.message.content.slice(0, 120) }
-        }
-        return { ...session, isActive: false, endedAt: event.endedAt, durationSeconds: event.durationSeconds, messageCount: event.messageCount, endedReason: event.endedReason }
-      }),
-    )
-  }, [])
-  const live = useLiveEvents(client, activeIds, onEvent)
+  const onEvent = useCallback(
+    (event: LiveEvent) => {
+      if (event.type === 'session.started') return void refreshTop()
+      setSessions((previous) =>
+        previous.map((session) => {
+          if (session.sessionId !== event.sessionId) return session
+          if (event.type === 'message.created') {
+            return { ...session, messageCount: session.messageCount + 1, preview: session.preview ?? event.message.content.slice(0, 120) }
+          }
+          return { ...session, isActive: false, endedAt: event.endedAt, durationSeconds: event.durationSeconds, messageCount: event.messageCount, endedReason: event.endedReason }
+        }),
+      )
+    },
+    [refreshTop],
+  )
+  const live = useSessionEvents(client, filtersFromQuery(query).userId, onEvent)
+
+  useEffect(() => {
+    if (live !== 'offline') return
+    const timer = setInterval(() => !document.hidden && void refreshTop(), REFRESH_MS)
+    return () => clearInterval(timer)
+  }, [live, refreshTop])
 
   const filtered = query.size > 0
 
@@ -118,7 +135,7 @@ export function SessionsPage({ client, query }: { client: ParleyClient; query: U
       {sessions.length > 0 && (
         <>
           <p class="muted" aria-live="polite">
-            {sessions.length}{cursor ? '+' : ''} sessions{activeIds.length > 0 ? ` · ${live === 'live' ? 'active sessions update live' : live === 'connecting' ? 'connecting for live updates…' : 'live updates unavailable'}` : ''}
+            {sessions.length}{cursor ? '+' : ''} sessions · {live === 'live' ? 'new and active sessions update live' : live === 'connecting' ? 'connecting for live updates…' : 'live updates unavailable; looking for new sessions every 10 s'}
           </p>
           <div class="table sessions" role="table" aria-label="Sessions, newest first" aria-rowcount={sessions.length + 1}>
             <div class="row head" role="row" aria-rowindex={1}>
