@@ -1,5 +1,4 @@
 // `ParleyClient`: the tracker's methods over the HTTP API, with batched writes.
-import { v7 as uuidv7 } from 'uuid'
 import {
   endedFromWire,
   messageInputToWire,
@@ -39,6 +38,7 @@ import type { ExportFormatName } from '../export/format-names.js'
 import { createHttp, type FetchLike, type Http } from './http.js'
 import { LiveFeed, type LiveEvent, type WebSocketConstructor } from './live.js'
 import { wsSender } from './ws-ingest.js'
+import { timeOrderedId } from '../protocol/time-ordered-id.js'
 
 
 /** Defaults of the options below. */
@@ -161,7 +161,7 @@ export class ParleyClient {
   /** Starts a session (idempotent on `sessionId`; one is generated when absent, so a retry is safe). */
   async startSession(input: StartSessionInput = {}): Promise<Session> {
     const body = {
-      session_id: input.sessionId ?? uuidv7(),
+      session_id: input.sessionId ?? timeOrderedId(),
       ...(input.userId !== undefined && { user_id: input.userId }),
       ...(input.metadata !== undefined && { metadata: input.metadata }),
       ...(input.startedAt !== undefined && { started_at: new Date(input.startedAt).toISOString() }),

@@ -1,4 +1,3 @@
-import { v7 as uuidv7 } from 'uuid'
 import { ValidationError } from '../errors.js'
 import {
   ROLES,
@@ -10,6 +9,7 @@ import {
   type Role,
   type StartSessionInput,
 } from './types.js'
+import { timeOrderedId } from '../protocol/time-ordered-id.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const MAX_REASON_LENGTH = 200
@@ -73,7 +73,7 @@ function validateMessage(input: AddMessageInput, limits: Limits, prefix: string)
     throw new ValidationError(`${prefix}role`, `must be one of ${ROLES.join(', ')}; got ${describe(role)}`)
   }
   return {
-    id: optionalUuid(value.id, `${prefix}id`) ?? uuidv7(),
+    id: optionalUuid(value.id, `${prefix}id`) ?? timeOrderedId(),
     sessionId: requiredUuid(value.sessionId, `${prefix}sessionId`),
     role: role as Role,
     content: text(value.content, `${prefix}content`, limits.maxContentBytes),
