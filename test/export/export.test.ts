@@ -259,6 +259,11 @@ describeEachBackend('HTTP export', (backend) => {
     expectFieldError(await server.call('GET', `/v1/sessions/${ids.a}/export?format=xlsx`), 'format', 'querystring')
     const openapi = await server.call('GET', '/openapi.json', { key: null })
     expect(Object.keys(openapi.data.paths)).toEqual(expect.arrayContaining(['/v1/sessions/{session_id}/export', '/v1/export']))
+    // The 200s say what comes back: a file in each format's media type.
+    const oneSession = openapi.data.paths['/v1/sessions/{session_id}/export'].get.responses['200'].content
+    expect(Object.keys(oneSession).sort()).toEqual(['application/json', 'application/x-ndjson', 'application/x-subrip', 'text/csv', 'text/plain', 'text/vtt'])
+    const many = openapi.data.paths['/v1/export'].get.responses['200'].content
+    expect(Object.keys(many).sort()).toEqual(['application/json', 'application/x-ndjson', 'text/csv', 'text/plain'])
   })
 
   it('GET /v1/export: JSON Lines by user and time; a bound key sees only its user', async () => {

@@ -22,6 +22,16 @@ const ExportQuery = Type.Object(
 )
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema }
+
+/** The 200 of an export in the OpenAPI document: a file in the media type of its format. */
+function exportedFile(names: readonly string[]) {
+  const types = [...new Set(names.map((name) => exportFormat(name).contentType.split(';')[0]!))]
+  return {
+    description: `The export as a file (Content-Disposition: attachment), in the media type of its format: ${names.map((name) => `${name} ${exportFormat(name).contentType.split(';')[0]}`).join(', ')}`,
+    content: Object.fromEntries(types.map((type) => [type, { schema: { type: 'string' } }])),
+  }
+}
+const manySessionFormats = EXPORT_FORMAT_NAMES.filter((name) => !exportFormat(name).oneSession)
 const security = [{ bearer: [] }]
 
 /** Streams the export as a download; the body is written as the database is read, a page at a time. */
@@ -47,7 +57,7 @@ export function exportRoutes(tracker: Tracker) {
           security,
           params: SessionParams,
           querystring: SessionExportQuery,
-          response: errors,
+          response: { 200: exportedFile(EXPORT_FORMAT_NAMES), ...errors },
         },
       },
       async (request, reply) => {
@@ -63,10 +73,10 @@ export function exportRoutes(tracker: Tracker) {
         config: { scope: 'read' },
         schema: {
           summary: 'Many sessions exported (default jsonl), oldest first, streamed as a download',
-          description: `Formats: ${EXPORT_FORMAT_NAMES.filter((name) => !exportFormat(name).oneSession).join(', ')}; the one-conversation formats are on /v1/sessions/{session_id}/export.`,
+          description: `Formats: ${manySessionFormats.join(', ')}; the one-conversation formats are on /v1/sessions/{session_id}/export.`,
           security,
           querystring: ExportQuery,
-          response: errors,
+          response: { 200: exportedFile(manySessionFormats), ...errors },
         },
       },
       async (request, reply) => {
