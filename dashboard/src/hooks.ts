@@ -1,5 +1,5 @@
 // Small hooks the pages share: one async load with its error, and live session events.
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import type { LiveEvent } from '../../src/client/index.js'
 import type { ParleyClient } from './api.js'
 import { explain } from './format.js'
@@ -29,11 +29,14 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
  */
 export function useSessionEvents(client: ParleyClient, userId: string | undefined, onEvent: (event: LiveEvent) => void): 'connecting' | 'live' | 'offline' {
   const [status, setStatus] = useState<'connecting' | 'live' | 'offline'>('connecting')
+  // The latest handler (it changes with the page's filters) without subscribing again.
+  const handler = useRef(onEvent)
+  handler.current = onEvent
   useEffect(() => {
     let stopped = false
     let stop: (() => Promise<void>) | undefined
     setStatus('connecting')
-    client.subscribeSessions((event) => !stopped && onEvent(event), userId ? { userId } : {}).then(
+    client.subscribeSessions((event) => !stopped && handler.current(event), userId ? { userId } : {}).then(
       (unsubscribe) => {
         stop = unsubscribe
         if (stopped) void unsubscribe().catch(() => {})

@@ -276,6 +276,25 @@ describeEachBackend('dashboard in Chromium', (backend) => {
       }
     })
 
+    it('shows new sessions only as the filters in the address select them, also after the filters change', async () => {
+      const { page } = browser
+      const writer = new ParleyClient({ baseUrl: base, apiKey: adminKey })
+      try {
+        await page.goto(`${base}/#/sessions`)
+        await page.getByText('new and active sessions update live').waitFor()
+        // The same page with other filters: it must not go on using the old ones for new sessions.
+        await page.goto(`${base}/#/sessions?meta=${encodeURIComponent('tier=gold')}`)
+        await page.getByRole('heading', { name: 'Sessions' }).waitFor()
+        const silver = await writer.startSession({ metadata: { tier: 'silver' } })
+        const gold = await writer.startSession({ metadata: { tier: 'gold' } })
+        // Events arrive in order: once the gold session shows, the silver one has been dealt with.
+        await page.locator(`[data-session-id="${gold.sessionId}"]`).waitFor()
+        expect(await page.locator(`[data-session-id="${silver.sessionId}"]`).count()).toBe(0)
+      } finally {
+        await writer.shutdown({ timeoutMs: 1000 })
+      }
+    })
+
     it('shows the doctor’s report on the health page', async () => {
       const { page } = browser
       await page.goto(`${base}/#/health`)
