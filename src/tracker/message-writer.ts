@@ -191,17 +191,7 @@ export class MessageWriter {
     const input: object[] = []
     batch.forEach((write, caller) => {
       for (const message of write.messages) {
-        input.push({
-          ord: input.length,
-          caller,
-          id: message.id,
-          session_id: message.sessionId,
-          role: message.role,
-          content: message.content,
-          audio_url: message.audioUrl,
-          metadata: message.metadata,
-          created_at: message.createdAt?.toISOString() ?? null,
-        })
+        input.push(batchInputRow(message, input.length, caller))
       }
     })
     const json = JSON.stringify(input)
@@ -241,6 +231,21 @@ export class MessageWriter {
         }
       }),
     )
+  }
+}
+
+/** One message as `parley_insert_messages` reads it: its place in the batch, and whose it is. */
+export function batchInputRow(message: ValidMessage, ord: number, caller: number) {
+  return {
+    ord,
+    caller,
+    id: message.id,
+    session_id: message.sessionId,
+    role: message.role,
+    content: message.content,
+    audio_url: message.audioUrl,
+    metadata: message.metadata,
+    created_at: message.createdAt?.toISOString() ?? null,
   }
 }
 
