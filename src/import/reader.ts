@@ -29,6 +29,16 @@ export class PayloadReader {
     return value
   }
 
+  /**
+   * A list given bare (`[...]`) or under `key` of an object (`{"key": [...], ...}`),
+   * as the chat and event-log formats allow: the list, where it is, and the object around it.
+   */
+  wrappedList(payload: unknown, key: string): { list: unknown[]; listAt: string; wrapper: Json | null } {
+    if (Array.isArray(payload)) return { list: payload, listAt: '', wrapper: null }
+    const wrapper = this.object(payload, '')
+    return { list: this.array(wrapper[key], `/${key}`), listAt: `/${key}`, wrapper }
+  }
+
   string(value: unknown, pointer: string): string {
     if (typeof value !== 'string') this.fail(pointer, `must be a string; got ${describe(value)}`)
     return value

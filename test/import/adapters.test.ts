@@ -3,18 +3,7 @@ import { adapters } from '../../src/import/adapters/index.js'
 import { importedMessageId, importedSessionId } from '../../src/import/ids.js'
 import { ImportError } from '../../src/import/import-error.js'
 import type { ImportedMessage, ImportedSession, Platform } from '../../src/import/types.js'
-import { fixture, throughJson } from './support.js'
-
-const FIXTURES: Array<[Platform, string]> = [
-  ['vapi', 'vapi-end-of-call-report.json'],
-  ['retell', 'retell-call-ended.json'],
-  ['elevenlabs', 'elevenlabs-conversation.json'],
-  ['livekit', 'livekit-session-report.json'],
-  ['openai-realtime', 'openai-realtime-events.json'],
-  ['openai-chat', 'openai-chat-messages.json'],
-  ['vercel-ui', 'vercel-ui-chat.json'],
-  ['parley', 'parley-export.json'],
-]
+import { fixture, FIXTURES, throughJson } from './support.js'
 
 const context = { path: 'calls/test.json', modifiedAt: new Date('2025-02-01T09:00:00.000Z') }
 

@@ -6,21 +6,10 @@ import type { Database } from '../../src/db/database.js'
 import { adapters } from '../../src/import/adapters/index.js'
 import { ImportError } from '../../src/import/import-error.js'
 import { importFile, importSessions, readSessions } from '../../src/import/import-sessions.js'
-import type { ImportedSession, Platform } from '../../src/import/types.js'
+import type { ImportedSession } from '../../src/import/types.js'
 import { createTracker, type Tracker } from '../../src/tracker/tracker.js'
 import { describeEachBackend } from '../support/backends.js'
-import { fixture, fixturePath } from './support.js'
-
-const FIXTURES: Array<[Platform, string]> = [
-  ['vapi', 'vapi-end-of-call-report.json'],
-  ['retell', 'retell-call-ended.json'],
-  ['elevenlabs', 'elevenlabs-conversation.json'],
-  ['livekit', 'livekit-session-report.json'],
-  ['openai-realtime', 'openai-realtime-events.json'],
-  ['openai-chat', 'openai-chat-messages.json'],
-  ['vercel-ui', 'vercel-ui-chat.json'],
-  ['parley', 'parley-export.json'],
-]
+import { fixture, fixturePath, FIXTURES } from './support.js'
 
 /** Every row of both tables with its row version (xmin): any write, even of equal values, changes it. */
 async function snapshot(database: Database) {

@@ -1,11 +1,23 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { ImportedSession } from '../../src/import/types.js'
+import type { ImportedSession, Platform } from '../../src/import/types.js'
 
-export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'import')
+export const FIXTURES_DIR = join(import.meta.dirname, '..', 'fixtures', 'import')
+
+/** One documented payload per platform, in test/fixtures/import/. */
+export const FIXTURES: Array<[Platform, string]> = [
+  ['vapi', 'vapi-end-of-call-report.json'],
+  ['retell', 'retell-call-ended.json'],
+  ['elevenlabs', 'elevenlabs-conversation.json'],
+  ['livekit', 'livekit-session-report.json'],
+  ['openai-realtime', 'openai-realtime-events.json'],
+  ['openai-chat', 'openai-chat-messages.json'],
+  ['vercel-ui', 'vercel-ui-chat.json'],
+  ['parley', 'parley-export.json'],
+]
 
 export function fixturePath(name: string): string {
-  return join(FIXTURES, name)
+  return join(FIXTURES_DIR, name)
 }
 
 export function fixture(name: string): unknown {

@@ -6,7 +6,7 @@ import type { Role } from '../../tracker/types.js'
 import { contentHashId } from '../ids.js'
 import { pointerTo, PayloadReader } from '../reader.js'
 import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession } from '../types.js'
-import { itemsOf, keepResidue, restoreItem, restoreSession, row, session, sessionSourceOf, sourceOf, type Json } from './shared.js'
+import { itemsOf, onePayloadOrMany, keepResidue, restoreItem, restoreSession, row, session, sessionSourceOf, sourceOf, type Json } from './shared.js'
 
 const ROLES: Record<string, Role> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant', tool: 'tool', function: 'tool' }
 
@@ -22,9 +22,8 @@ export function chatText(content: unknown): string {
 
 function parseChat(payload: unknown, context: ImportContext): ImportedSession {
   const read = new PayloadReader(context.path)
-  const wrapped = !Array.isArray(payload)
-  const listAt = wrapped ? '/messages' : ''
-  const list = read.array(wrapped ? read.object(payload, '').messages : payload, listAt)
+  const { list, listAt, wrapper } = read.wrappedList(payload, 'messages')
+  const wrapped = wrapper !== null
   const callId = contentHashId(payload)
   const startedAt = context.modifiedAt ?? new Date(0)
   const messages = list.flatMap((value, index) => {
@@ -110,6 +109,6 @@ export const openaiChat: ImportAdapter = {
       const body = restoreSession(imported, rebuildBody)
       return sessionSourceOf(imported).shape === 'messages' ? body.messages : body
     })
-    return bodies.length === 1 ? bodies[0] : bodies
+    return onePayloadOrMany(bodies)
   },
 }

@@ -7,7 +7,7 @@ import type { Role } from '../../tracker/types.js'
 import { contentHashId, importedSessionId } from '../ids.js'
 import { pointerTo, PayloadReader, secondsBetween } from '../reader.js'
 import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession } from '../types.js'
-import { itemsOf, roundSeconds, row, sessionSourceOf, sourceOf, type Json } from './shared.js'
+import { itemsOf, onePayloadOrMany, roundSeconds, row, sessionSourceOf, sourceOf, type Json } from './shared.js'
 
 const ROLES: Record<string, Role> = { user: 'user', assistant: 'assistant', system: 'system' }
 const ITEM_EVENTS = new Set([
@@ -57,10 +57,9 @@ interface ItemState {
 
 function parseLog(payload: unknown, context: ImportContext): ImportedSession {
   const read = new PayloadReader(context.path)
-  const wrapped = !Array.isArray(payload)
-  const eventsAt = wrapped ? '/events' : ''
-  const wrapper = wrapped ? read.object(payload, '') : {}
-  const log = read.array(wrapped ? wrapper.events : payload, eventsAt)
+  const { list: log, listAt: eventsAt, wrapper: around } = read.wrappedList(payload, 'events')
+  const wrapped = around !== null
+  const wrapper = around ?? {}
   const items = new Map<string, ItemState>()
   const order: string[] = []
   const other: Logged[] = []
@@ -210,6 +209,6 @@ export const openaiRealtime: ImportAdapter = {
   },
   toPlatform(sessions) {
     const logs = sessions.map(toLog)
-    return logs.length === 1 ? logs[0] : logs
+    return onePayloadOrMany(logs)
   },
 }

@@ -7,7 +7,7 @@ import type { Role } from '../../tracker/types.js'
 import { contentHashId } from '../ids.js'
 import { pointerTo, PayloadReader, secondsBetween } from '../reader.js'
 import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession } from '../types.js'
-import { itemsOf, keepResidue, restoreItem, restoreSession, roundSeconds, row, session, sessionSourceOf, sourceOf, type Json } from './shared.js'
+import { itemsOf, onePayloadOrMany, keepResidue, restoreItem, restoreSession, roundSeconds, row, session, sessionSourceOf, sourceOf, type Json } from './shared.js'
 
 const ROLES: Record<string, Role> = { system: 'system', user: 'user', assistant: 'assistant' }
 const FINISHED = new Set(['output-available', 'output-error'])
@@ -24,10 +24,9 @@ interface ToolMeta {
 
 function parseChat(payload: unknown, context: ImportContext): ImportedSession {
   const read = new PayloadReader(context.path)
-  const wrapped = !Array.isArray(payload)
-  const listAt = wrapped ? '/messages' : ''
-  const chat = wrapped ? read.object(payload, '') : {}
-  const list = read.array(wrapped ? chat.messages : payload, listAt)
+  const { list, listAt, wrapper } = read.wrappedList(payload, 'messages')
+  const wrapped = wrapper !== null
+  const chat = wrapper ?? {}
   const callId = wrapped && typeof chat.id === 'string' ? chat.id : contentHashId(payload)
   const items = list.map((value, index) => read.object(value, pointerTo(listAt, index)))
   const firstTime = items.map((item) => createdAtOf(item)).find((time) => time !== null)
@@ -146,6 +145,6 @@ export const vercelUi: ImportAdapter = {
       const chat = restoreSession(imported, rebuildChat)
       return sessionSourceOf(imported).shape === 'messages' ? chat.messages : chat
     })
-    return chats.length === 1 ? chats[0] : chats
+    return onePayloadOrMany(chats)
   },
 }
