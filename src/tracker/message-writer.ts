@@ -14,6 +14,8 @@ interface PendingWrite {
   messages: ValidMessage[]
   resolve: (stored: StoredMessage[]) => void
   reject: (error: unknown) => void
+  /** Called once the write has settled, either way (for `drain`). */
+  whenSettled: (() => void)[]
 }
 
 /** One committed batch statement: its rows, and how many of them were new (not retries of stored ids). */
@@ -56,8 +58,8 @@ export class MessageWriter {
   readonly #database: Database
   readonly #onBatch: BatchObserver | undefined
   readonly #queue: PendingWrite[] = []
-  /** Every write not yet settled, with the sessions it touches. */
-  readonly #unsettled = new Map<Promise<unknown>, Set<string>>()
+  /** Every write not yet settled. */
+  readonly #unsettled = new Set<PendingWrite>()
   #inFlight = 0
   /** Sessions with rows in a batch being committed, and in how many batches. */
   readonly #busySessions = new Map<string, number>()
@@ -70,17 +72,28 @@ export class MessageWriter {
 
   /** Stores one caller's messages, all or none. */
   write(messages: ValidMessage[]): Promise<StoredMessage[]> {
-    const written = new Promise<StoredMessage[]>((resolve, reject) => {
-      this.#queue.push({ messages, resolve, reject })
+    return new Promise<StoredMessage[]>((resolve, reject) => {
+      const write: PendingWrite = {
+        messages,
+        resolve: (stored) => {
+          this.#settled(write)
+          resolve(stored)
+        },
+        reject: (error) => {
+          this.#settled(write)
+          reject(error)
+        },
+        whenSettled: [],
+      }
+      this.#unsettled.add(write)
+      this.#queue.push(write)
       this.#schedule()
     })
-    const settled = written.then(
-      () => {},
-      () => {},
-    )
-    this.#unsettled.set(settled, new Set(messages.map((message) => message.sessionId)))
-    void settled.then(() => this.#unsettled.delete(settled))
-    return written
+  }
+
+  #settled(write: PendingWrite): void {
+    this.#unsettled.delete(write)
+    for (const callback of write.whenSettled) callback()
   }
 
   /**
@@ -89,8 +102,10 @@ export class MessageWriter {
    * for other conversations that keep writing).
    */
   async drain(sessionId?: string): Promise<void> {
-    const waiting = [...this.#unsettled].filter(([, sessions]) => sessionId === undefined || sessions.has(sessionId))
-    await Promise.all(waiting.map(([settled]) => settled))
+    const waiting = [...this.#unsettled].filter(
+      (write) => sessionId === undefined || write.messages.some((message) => message.sessionId === sessionId),
+    )
+    await Promise.all(waiting.map((write) => new Promise<void>((settled) => write.whenSettled.push(settled))))
   }
 
   // Deferred by a microtask so that callers in the same tick share a batch.
@@ -187,15 +202,11 @@ export class MessageWriter {
   }
 
   async #insert(batch: PendingWrite[]): Promise<BatchRow[]> {
-    // One object per row, straight into JSON: this runs for every message.
-    const input: object[] = []
+    const input: string[] = []
     batch.forEach((write, caller) => {
-      for (const message of write.messages) {
-        input.push(batchInputRow(message, input.length, caller))
-      }
+      for (const message of write.messages) input.push(batchInputJson(message, input.length, caller))
     })
-    const json = JSON.stringify(input)
-    const { rows } = await this.#database.query<BatchRow>(insertMessageBatch, [json])
+    const { rows } = await this.#database.query<BatchRow>(insertMessageBatch, [`[${input.join(',')}]`])
     return rows
   }
 
@@ -234,19 +245,16 @@ export class MessageWriter {
   }
 }
 
-/** One message as `parley_insert_messages` reads it: its place in the batch, and whose it is. */
-export function batchInputRow(message: ValidMessage, ord: number, caller: number) {
-  return {
-    ord,
-    caller,
-    id: message.id,
-    session_id: message.sessionId,
-    role: message.role,
-    content: message.content,
-    audio_url: message.audioUrl,
-    metadata: message.metadata,
-    created_at: message.createdAt?.toISOString() ?? null,
-  }
+/**
+ * One message as `parley_insert_messages` reads it (its place in the batch,
+ * and whose it is), written as JSON text directly: this runs for every
+ * message, and the metadata is JSON already. Ids are checked UUIDs and the
+ * role one of four words, so they need no escaping.
+ */
+export function batchInputJson(message: ValidMessage, ord: number, caller: number): string {
+  const audioUrl = message.audioUrl === null ? 'null' : JSON.stringify(message.audioUrl)
+  const createdAt = message.createdAt === null ? 'null' : `"${message.createdAt.toISOString()}"`
+  return `{"ord":${ord},"caller":${caller},"id":"${message.id}","session_id":"${message.sessionId}","role":"${message.role}","content":${JSON.stringify(message.content)},"audio_url":${audioUrl},"metadata":${message.metadataJson},"created_at":${createdAt}}`
 }
 
 function sessionsOf(batch: PendingWrite[]): Set<string> {

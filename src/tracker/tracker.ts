@@ -101,8 +101,11 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
   const addMessages = async (inputs: readonly AddMessageInput[]): Promise<Message[]> => {
     assertOpen()
     const stored = await writer.write(validateMessages(inputs, limits))
-    for (const { message, inserted } of stored) {
-      if (inserted) log.info({ sessionId: message.sessionId, messageId: message.id, role: message.role }, savedLine(message))
+    // A line per message is the hot path's only string work: skipped when nothing listens.
+    if (log !== silentLogger) {
+      for (const { message, inserted } of stored) {
+        if (inserted) log.info({ sessionId: message.sessionId, messageId: message.id, role: message.role }, savedLine(message))
+      }
     }
     return stored.map(({ message }) => message)
   }

@@ -23,6 +23,8 @@ export interface ValidMessage {
   content: string
   audioUrl: string | null
   metadata: Metadata
+  /** `metadata` as JSON, made once here for the batch statement. */
+  metadataJson: string
   createdAt: Date | null
 }
 
@@ -72,15 +74,13 @@ function validateMessage(input: AddMessageInput, limits: Limits, prefix: string)
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
     throw new ValidationError(`${prefix}role`, `must be one of ${ROLES.join(', ')}; got ${describe(role)}`)
   }
-  return {
-    id: optionalUuid(value.id, `${prefix}id`) ?? timeOrderedId(),
-    sessionId: requiredUuid(value.sessionId, `${prefix}sessionId`),
-    role: role as Role,
-    content: text(value.content, `${prefix}content`, limits.maxContentBytes),
-    audioUrl: optionalUrl(value.audioUrl, `${prefix}audioUrl`),
-    metadata: optionalMetadata(value.metadata, `${prefix}metadata`, limits),
-    createdAt: optionalDate(value.createdAt, `${prefix}createdAt`),
-  }
+  const id = optionalUuid(value.id, `${prefix}id`) ?? timeOrderedId()
+  const sessionId = requiredUuid(value.sessionId, `${prefix}sessionId`)
+  const content = text(value.content, `${prefix}content`, limits.maxContentBytes)
+  const audioUrl = optionalUrl(value.audioUrl, `${prefix}audioUrl`)
+  const { metadata, json } = metadataAndJson(value.metadata, `${prefix}metadata`, limits)
+  const createdAt = optionalDate(value.createdAt, `${prefix}createdAt`)
+  return { id, sessionId, role: role as Role, content, audioUrl, metadata, metadataJson: json, createdAt }
 }
 
 export function validateSessionId(value: unknown, field = 'sessionId'): string {
@@ -171,8 +171,8 @@ function optionalUuid(value: unknown, field: string): string | null {
 function text(value: unknown, field: string, maxBytes: number): string {
   if (typeof value !== 'string') throw new ValidationError(field, `must be a string; got ${describe(value)}`)
   if (value.includes('\u0000')) throw new ValidationError(field, 'must not contain NUL (\\u0000) characters')
-  const bytes = utf8Length(value)
-  if (bytes > maxBytes) throw new ValidationError(field, `is ${bytes} bytes; the limit is ${maxBytes}`)
+  const bytes = utf8LengthOver(value, maxBytes)
+  if (bytes !== null) throw new ValidationError(field, `is ${bytes} bytes; the limit is ${maxBytes}`)
   return value
 }
 
@@ -184,7 +184,12 @@ function optionalUrl(value: unknown, field: string): string | null {
 }
 
 function optionalMetadata(value: unknown, field: string, limits: Limits): Metadata {
-  if (value === undefined || value === null) return {}
+  return metadataAndJson(value, field, limits).metadata
+}
+
+/** Metadata as stored (a plain JSON object), and its JSON text. */
+function metadataAndJson(value: unknown, field: string, limits: Limits): { metadata: Metadata; json: string } {
+  if (value === undefined || value === null) return { metadata: {}, json: '{}' }
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ValidationError(field, `must be a JSON object; got ${describe(value)}`)
   }
@@ -194,13 +199,16 @@ function optionalMetadata(value: unknown, field: string, limits: Limits): Metada
   } catch (error) {
     throw new ValidationError(field, `cannot be stored as JSON: ${(error as Error).message}`)
   }
-  const bytes = utf8Length(json)
-  if (bytes > limits.maxMetadataBytes) {
+  const bytes = utf8LengthOver(json, limits.maxMetadataBytes)
+  if (bytes !== null) {
     throw new ValidationError(field, `is ${bytes} bytes as JSON; the limit is ${limits.maxMetadataBytes}`)
   }
-  const normalised = JSON.parse(json) as Metadata
-  if (containsNul(normalised)) throw new ValidationError(field, 'must not contain NUL (\\u0000) characters')
-  return normalised
+  const metadata = JSON.parse(json) as Metadata
+  // JSON writes a NUL as \u0000, so only text holding that can have one.
+  if (json.includes('\\u0000') && containsNul(metadata)) {
+    throw new ValidationError(field, 'must not contain NUL (\\u0000) characters')
+  }
+  return { metadata, json }
 }
 
 function containsNul(value: unknown): boolean {
@@ -237,6 +245,16 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`
   if (typeof value === 'object') return 'an object'
   return `${typeof value} ${String(value)}`
+}
+
+/**
+ * The UTF-8 size of `text` when it is over `max` bytes, else null. A UTF-16
+ * unit is at most 3 bytes, so most texts need no count at all.
+ */
+function utf8LengthOver(text: string, max: number): number | null {
+  if (text.length * 3 <= max) return null
+  const bytes = utf8Length(text)
+  return bytes > max ? bytes : null
 }
 
 /** UTF-8 size without allocating, and without Node's `Buffer`: the client SDK runs this in browsers too. */
