@@ -100,7 +100,7 @@ async function ingestPhase(url, apiKey) {
       const config =
         method.kind === 'latency'
           ? { databaseUrl: url, rate: LATENCY_RATE, seconds: method.seconds[size], ...method.config }
-          : { databaseUrl: url, apiKey, seconds: method.seconds[size] }
+          : { databaseUrl: url, apiKey, seconds: method.seconds[size], ...method.config }
       const result = await runChild(script(method.script ?? method.name), config)
       await verify(url, method.name, result)
       runs.push({ rep, name: method.name, kind: method.kind, ...result })
@@ -224,7 +224,12 @@ function report({ results, spread }, goals) {
   console.log(
     formatTable(
       ['goal', 'target', 'measured', 'met'],
-      goals.map((goal) => [goal.goal, goal.target, goal.value === null ? null : round(goal.value, 2), goal.met === null ? 'n/a' : goal.met ? 'yes' : 'NO']),
+      goals.map((goal) => [
+        goal.goal,
+        goal.target,
+        goal.value === null ? null : round(goal.value, 3),
+        goal.reference ? '' : goal.met === null ? 'n/a' : goal.met ? 'yes' : 'NO',
+      ]),
     ),
   )
 }

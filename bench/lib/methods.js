@@ -4,6 +4,10 @@ const SECONDS = { full: 6, quick: 2 }
 
 export const INGEST_METHODS = [
   { name: 'copy_ceiling', seconds: SECONDS },
+  // A reference, not a goal: COPY of the group commit's batches at 256
+  // conversations (128-row statements, one row per session), the shape the
+  // library's figure is made of.
+  { name: 'copy_c256_shape', script: 'copy_ceiling', seconds: SECONDS, config: { rowsPerCopy: 128, sessions: 256, ownSessions: true } },
   { name: 'naive_sequential', seconds: SECONDS },
   { name: 'naive_pool16', seconds: SECONDS },
   { name: 'langchain_pool16', seconds: SECONDS },
