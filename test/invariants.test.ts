@@ -640,5 +640,65 @@ describeEachBackend('database invariants', (backend) => {
       )
       expect(await messageCount(session.session_id)).toBe(1)
     })
+
+    it("follows the group commit's batch function, and a writer's value is still ignored after it in the same transaction", async () => {
+      const first = await newSession()
+      const second = await newSession()
+      const batch = [first, second, first].map((session, ord) => ({
+        ord,
+        caller: ord,
+        id: randomUUID(),
+        session_id: session.session_id,
+        role: 'user',
+        content: `turn ${ord}`,
+        audio_url: null,
+        metadata: {},
+        created_at: null,
+      }))
+      await db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ inserted: boolean }>('select * from parley_insert_messages($1::jsonb)', [JSON.stringify(batch)])
+        expect(rows.map((row) => row.inserted)).toEqual([true, true, true])
+        // The batch function's shortcuts end with its statement.
+        await tx.query('update conversation_sessions set message_count = 99 where session_id = $1', [first.session_id])
+        await tx.query('update conversation_sessions set is_active = false where session_id = $1', [second.session_id])
+      })
+      expect(await messageCount(first.session_id)).toBe(2)
+      expect(await messageCount(second.session_id)).toBe(1)
+      const ended = await mustReadSession(second.session_id)
+      expect(ended.is_active).toBe(false)
+      expect(ended.session_end).not.toBeNull()
+      expect(ended.ended_at).toEqual(ended.session_end)
+    })
+
+    it("an update another trigger makes during the count update still keeps every invariant", async () => {
+      // A user's trigger that ends a session once it has two messages: its
+      // update runs inside the count update, one trigger level deeper.
+      await db.query(`
+        create or replace function test_end_after_two() returns trigger language plpgsql as $$
+        begin
+          if new.message_count >= 2 and new.metadata ? 'end_after_two' and new.is_active then
+            update conversation_sessions set is_active = false where session_id = new.session_id;
+          end if;
+          return null;
+        end $$`)
+      await db.query(`
+        create trigger test_end_after_two after update of message_count on conversation_sessions
+          for each row execute function test_end_after_two()`)
+      try {
+        const session = await newSession({ metadata: { end_after_two: true } })
+        await insertMessage({ session_id: session.session_id })
+        expect((await mustReadSession(session.session_id)).is_active).toBe(true)
+        await insertMessage({ session_id: session.session_id })
+        const ended = await mustReadSession(session.session_id)
+        expect(ended.is_active).toBe(false)
+        expect(ended.session_end).not.toBeNull()
+        expect(ended.ended_at).toEqual(ended.session_end)
+        expect(ended.duration_seconds).toBeGreaterThanOrEqual(0)
+        expect(await messageCount(session.session_id)).toBe(2)
+      } finally {
+        await db.query('drop trigger test_end_after_two on conversation_sessions')
+        await db.query('drop function test_end_after_two()')
+      }
+    })
   })
 })
