@@ -303,6 +303,29 @@ describeEachBackend('WebSocket /v1/stream', (backend) => {
     expect(bySession.received.slice(before).map((frame) => frame.session_id)).toEqual([second])
   })
 
+  it('a burst over many sessions and a 500-message call: every row arrives once, each session in its order', async () => {
+    const follower = await open({ key: keys.userRead })
+    expect((await follower.request({ type: 'subscribe', user_id: user })).type).toBe('ack')
+    const sessions = await Promise.all(Array.from({ length: 150 }, async () => (await tracker.startSession({ userId: user })).sessionId))
+    const written: { sessionId: string; id: string; seq: number }[] = []
+    const keep = (messages: { sessionId: string; id: string; seq: number }[]) => written.push(...messages)
+    for (let round = 0; round < 3; round++) {
+      // Concurrent calls: the group commit puts many sessions in one statement.
+      await Promise.all(sessions.map(async (sessionId) => keep([await tracker.addMessage({ sessionId, role: 'user', content: `round ${round}` })])))
+    }
+    keep(await tracker.addMessages(Array.from({ length: 500 }, (_, index) => ({ sessionId: sessions[0]!, role: 'assistant' as const, content: `long ${index}` }))))
+
+    const last = written.at(-1)!.id
+    await follower.next((frame) => frame.type === 'message.created' && frame.message.id === last)
+    const events = follower.received.filter((frame) => frame.type === 'message.created')
+    expect(events).toHaveLength(written.length)
+    expect(new Set(events.map((frame) => frame.message.id))).toEqual(new Set(written.map((message) => message.id)))
+    for (const sessionId of sessions) {
+      const seqs = events.filter((frame) => frame.session_id === sessionId).map((frame) => frame.message.seq)
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
+    }
+  })
+
   it('cuts off a client that does not read, while another socket keeps receiving', async () => {
     const sessionId = await startOverHttp()
     const slow = await open({ key: keys.read })

@@ -6,6 +6,9 @@ import type { MessageCreatedEvent, SessionEndedEvent, SessionStartedEvent } from
 import { selectMessagesByIds } from '../../queries/messages.sql.js'
 import type { Message } from '../../tracker/types.js'
 
+/** Most message notifications whose rows are read in one query. */
+const MAX_IDS_PER_READ = 1000
+
 /** The channel the triggers of migrations/0006_change_events.sql notify on. */
 export const CHANGE_CHANNEL = 'parley_events'
 
@@ -26,8 +29,9 @@ export interface ChangeFeed {
 }
 
 // What the triggers send: ids rather than rows, to stay under NOTIFY's 8000 bytes.
+type MessageNotification = { type: 'message.created'; session_id: string; user_id: string | null; ids: string[] }
 type Notification =
-  | { type: 'message.created'; session_id: string; user_id: string | null; ids: string[] }
+  | MessageNotification
   | {
       type: 'session.ended'
       session_id: string
@@ -46,56 +50,99 @@ const keyOf = (topic: Topic): string =>
  * Listens on the database (the first subscription starts it) and hands each
  * committed change to the subscribers of its session and of its user. The
  * database is the only source, so writes through any process, or straight
- * into the tables, reach every subscriber. Notifications are handled one at
- * a time, in the order they were committed; message rows are read once per
- * notification, and only when somebody wants them.
+ * into the tables, reach every subscriber. Notifications are handled in the
+ * order they were committed; the message rows of consecutive notifications
+ * are read in one query, and only when somebody wants them.
  */
 export function createChangeFeed(database: Database, log: FastifyBaseLogger): ChangeFeed {
   const topics = new Map<string, Set<Subscriber>>()
   let listening: Promise<() => Promise<void>> | undefined
   let handled: Promise<void> = Promise.resolve()
 
-  const recipientsOf = (notification: Notification): Set<Subscriber> => {
-    const recipients = new Set(topics.get(keyOf({ sessionId: notification.session_id })))
-    if (notification.user_id) for (const subscriber of topics.get(keyOf({ userId: notification.user_id })) ?? []) recipients.add(subscriber)
+  const recipientsOf = (sessionId: string, userId: string | null): Set<Subscriber> => {
+    const recipients = new Set(topics.get(keyOf({ sessionId })))
+    if (userId) for (const subscriber of topics.get(keyOf({ userId })) ?? []) recipients.add(subscriber)
     for (const subscriber of topics.get('all') ?? []) recipients.add(subscriber)
     return recipients
   }
 
-  const handle = async (payload: string): Promise<void> => {
-    const notification = JSON.parse(payload) as Notification
-    if (recipientsOf(notification).size === 0) return
-    if (notification.type === 'message.created') {
-      const { rows } = await database.query<Message>(selectMessagesByIds, [notification.ids])
-      const recipients = recipientsOf(notification)
-      for (const row of rows) {
-        const event: MessageCreatedEvent = {
-          type: 'message.created',
-          session_id: row.sessionId,
-          message: messageToWire({ ...row, seq: Number(row.seq) }),
-        }
-        for (const subscriber of recipients) subscriber.deliver(event)
+  // The rows of consecutive message notifications, read in one query.
+  const deliverMessages = async (notifications: MessageNotification[]): Promise<void> => {
+    const ids = notifications.flatMap((notification) => notification.ids)
+    const { rows } = await database.query<Message>(selectMessagesByIds, [ids])
+    const byId = new Map(rows.map((row) => [row.id, row]))
+    const recipients = new Map<string, Set<Subscriber>>()
+    // In the notifications' order, which is commit order (seq order is not, across transactions).
+    for (const id of ids) {
+      const row = byId.get(id)
+      if (!row) continue // deleted since
+      const key = `${row.sessionId}/${row.userId}`
+      if (!recipients.has(key)) recipients.set(key, recipientsOf(row.sessionId, row.userId))
+      const event: MessageCreatedEvent = {
+        type: 'message.created',
+        session_id: row.sessionId,
+        message: messageToWire({ ...row, seq: Number(row.seq) }),
       }
-    } else if (notification.type === 'session.started') {
-      const event: SessionStartedEvent = {
-        type: 'session.started',
-        session_id: notification.session_id,
-        user_id: notification.user_id,
-        started_at: new Date(notification.started_at).toISOString(),
-      }
-      for (const subscriber of recipientsOf(notification)) subscriber.deliver(event)
-    } else if (notification.type === 'session.ended') {
-      const event: SessionEndedEvent = {
-        type: 'session.ended',
-        session_id: notification.session_id,
-        user_id: notification.user_id,
-        ended_at: new Date(notification.ended_at).toISOString(),
-        duration_seconds: notification.duration_seconds ?? 0,
-        message_count: notification.message_count,
-        ended_reason: notification.ended_reason,
-      }
-      for (const subscriber of recipientsOf(notification)) subscriber.deliver(event)
+      for (const subscriber of recipients.get(key)!) subscriber.deliver(event)
     }
+  }
+
+  const deliverSessionEvent = (notification: Exclude<Notification, MessageNotification>): void => {
+    const recipients = recipientsOf(notification.session_id, notification.user_id)
+    if (recipients.size === 0) return
+    const event: SessionStartedEvent | SessionEndedEvent =
+      notification.type === 'session.started'
+        ? {
+            type: 'session.started',
+            session_id: notification.session_id,
+            user_id: notification.user_id,
+            started_at: new Date(notification.started_at).toISOString(),
+          }
+        : {
+            type: 'session.ended',
+            session_id: notification.session_id,
+            user_id: notification.user_id,
+            ended_at: new Date(notification.ended_at).toISOString(),
+            duration_seconds: notification.duration_seconds ?? 0,
+            message_count: notification.message_count,
+            ended_reason: notification.ended_reason,
+          }
+    for (const subscriber of recipients) subscriber.deliver(event)
+  }
+
+  /** Notifications in commit order; messages nobody follows are not read. */
+  const handle = async (payloads: string[]): Promise<void> => {
+    let messages: MessageNotification[] = []
+    for (const payload of payloads) {
+      const notification = JSON.parse(payload) as Notification
+      if (notification.type === 'message.created') {
+        if (recipientsOf(notification.session_id, notification.user_id).size > 0) messages.push(notification)
+        if (messages.length >= MAX_IDS_PER_READ) {
+          await deliverMessages(messages)
+          messages = []
+        }
+        continue
+      }
+      if (messages.length > 0) await deliverMessages(messages)
+      messages = []
+      deliverSessionEvent(notification)
+    }
+    if (messages.length > 0) await deliverMessages(messages)
+  }
+
+  // Notifications that arrive while earlier ones are being handled wait,
+  // and are then handled together.
+  let waiting: string[] = []
+  const receive = (payload: string): void => {
+    waiting.push(payload)
+    if (waiting.length > 1) return
+    handled = handled
+      .then(() => {
+        const payloads = waiting
+        waiting = []
+        return handle(payloads)
+      })
+      .catch((error: unknown) => log.error({ err: error }, 'change events dropped'))
   }
 
   const start = (): Promise<() => Promise<void>> => {
@@ -105,9 +152,7 @@ export function createChangeFeed(database: Database, log: FastifyBaseLogger): Ch
         new UnavailableError('LIVE_UNAVAILABLE', `${database.description} does not deliver change notifications; live events need PostgreSQL or PGlite`),
       )
     }
-    const attempt = database.listen(CHANGE_CHANNEL, (payload) => {
-      handled = handled.then(() => handle(payload)).catch((error: unknown) => log.error({ err: error }, 'change event dropped'))
-    })
+    const attempt = database.listen(CHANGE_CHANNEL, receive)
     listening = attempt
     // A failed start (database down) is retried by the next subscription.
     attempt.catch(() => {
