@@ -10,7 +10,7 @@ export const GOALS = [
   { label: 'parley_library_pglite_c256 / pglite_raw_tx1000', of: 'parley_library_pglite_c256', over: 'pglite_raw_tx1000', atLeast: 1 },
   { label: 'parley_add_p99_ms / single_insert_p99_ms', of: 'latency:parley_add_p99_ms', over: 'latency:single_insert_p99_ms', atMost: 3 },
   // Not the goal, a harder reference: the round trip on a table without Parley's triggers.
-  { label: '(ref) parley_add_p99_ms / plain-table insert p99', of: 'latency:parley_add_p99_ms', over: 'latency:single_insert_plain_table_p99_ms', atMost: 3 },
+  { label: '(ref) parley_add_p99_ms / plain-table insert p99', of: 'latency:parley_add_p99_ms', over: 'latency:single_insert_plain_table_p99_ms' },
   { label: 'transcript api p50 / raw p50', of: 'read:transcript_api_p50', over: 'read:transcript_raw_p50', atMost: 2 },
   { label: 'user sessions api p50 / raw p50', of: 'read:user_sessions_api_p50', over: 'read:user_sessions_raw_p50', atMost: 2 },
   { label: 'serve_rss_peak (MB)', of: 'memory:serve_rss_peak', atMost: 200 },
