@@ -7,7 +7,7 @@ import { selectMessagesByIds } from '../../queries/messages.sql.js'
 import type { Message } from '../../tracker/types.js'
 
 /** Most message notifications whose rows are read in one query. */
-const MAX_IDS_PER_READ = 1000
+const MAX_MESSAGE_NOTIFICATIONS_PER_READ = 1000
 
 /** The channel the triggers of migrations/0006_change_events.sql notify on. */
 export const CHANGE_CHANNEL = 'parley_events'
@@ -117,7 +117,7 @@ export function createChangeFeed(database: Database, log: FastifyBaseLogger): Ch
       const notification = JSON.parse(payload) as Notification
       if (notification.type === 'message.created') {
         if (recipientsOf(notification.session_id, notification.user_id).size > 0) messages.push(notification)
-        if (messages.length >= MAX_IDS_PER_READ) {
+        if (messages.length >= MAX_MESSAGE_NOTIFICATIONS_PER_READ) {
           await deliverMessages(messages)
           messages = []
         }
