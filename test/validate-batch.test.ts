@@ -4,7 +4,7 @@
 // the message it came from.
 import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../src/errors.js'
-import { batchInputJson } from '../src/tracker/message-writer.js'
+import { batchInputJson, batchJson } from '../src/tracker/message-writer.js'
 import { DEFAULT_LIMITS, type Limits } from '../src/tracker/types.js'
 import { validateMessages } from '../src/tracker/validate.js'
 
@@ -98,5 +98,18 @@ describe('batchInputJson', () => {
     expect(row.audio_url).toBeNull()
     expect(row.created_at).toBeNull()
     expect(row.metadata).toEqual({})
+  })
+
+  it('batchJson numbers the rows across callers from firstOrd, each tagged with its caller', () => {
+    const [a, b, c] = validateMessages(
+      ['a', 'b', 'c'].map((content) => ({ sessionId, role: 'user' as const, content })),
+      DEFAULT_LIMITS,
+    )
+    const rows = JSON.parse(batchJson([[a!], [b!, c!]], 5)) as { ord: number; caller: number; content: string }[]
+    expect(rows.map(({ ord, caller, content }) => [ord, caller, content])).toEqual([
+      [5, 0, 'a'],
+      [6, 1, 'b'],
+      [7, 1, 'c'],
+    ])
   })
 })

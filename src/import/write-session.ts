@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../db/database.js'
 import { ValidationError } from '../errors.js'
 import { insertMessageBatch } from '../queries/messages.sql.js'
-import { batchInputJson, MAX_BATCH_ROWS, type BatchRow } from '../tracker/message-writer.js'
+import { batchJson, MAX_BATCH_ROWS, type BatchRow } from '../tracker/message-writer.js'
 import { DEFAULT_LIMITS, type Limits } from '../tracker/types.js'
 import { validateMessages, validateStartSession, type ValidMessage } from '../tracker/validate.js'
 import { ImportError } from './import-error.js'
@@ -109,8 +109,7 @@ function rethrowAt<T>(path: string, pointer: string, check: () => T): T {
 async function insertMessages(tx: Queryable, messages: ValidMessage[], imported: ImportedSession, path: string, created: boolean) {
   for (let from = 0; from < messages.length; from += MAX_BATCH_ROWS) {
     const chunk = messages.slice(from, from + MAX_BATCH_ROWS)
-    const batch = chunk.map((message, index) => batchInputJson(message, from + index, 0))
-    const { rows } = await tx.query<BatchRow>(insertMessageBatch, [`[${batch.join(',')}]`])
+    const { rows } = await tx.query<BatchRow>(insertMessageBatch, [batchJson([chunk], from)])
     // The row at fault, not the first of the rows its failure kept out.
     const bad = rows.find((row) => row.differs) ?? rows.find((row) => !row.stored)
     if (bad) {

@@ -202,11 +202,8 @@ export class MessageWriter {
   }
 
   async #insert(batch: PendingWrite[]): Promise<BatchRow[]> {
-    const input: string[] = []
-    batch.forEach((write, caller) => {
-      for (const message of write.messages) input.push(batchInputJson(message, input.length, caller))
-    })
-    const { rows } = await this.#database.query<BatchRow>(insertMessageBatch, [`[${input.join(',')}]`])
+    const json = batchJson(batch.map((write) => write.messages))
+    const { rows } = await this.#database.query<BatchRow>(insertMessageBatch, [json])
     return rows
   }
 
@@ -243,6 +240,18 @@ export class MessageWriter {
       }),
     )
   }
+}
+
+/**
+ * The JSON array `parley_insert_messages` reads: each caller's messages in
+ * turn (a caller is its index here), numbered from `firstOrd`.
+ */
+export function batchJson(callers: readonly (readonly ValidMessage[])[], firstOrd = 0): string {
+  const rows: string[] = []
+  callers.forEach((messages, caller) => {
+    for (const message of messages) rows.push(batchInputJson(message, firstOrd + rows.length, caller))
+  })
+  return `[${rows.join(',')}]`
 }
 
 /**
