@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { createTracker, openDatabase } from '../dist/index.js'
-import { createApiKey } from '../dist/server/api-keys.js'
+import { createApiKey } from '../dist/tracker/api-keys.js'
 import { buildApp } from '../dist/server/app.js'
 import { serverVersion, withPostgresDatabase } from './throwaway-database.js'
 

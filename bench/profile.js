@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { createApiKey } from '../dist/server/api-keys.js'
+import { createApiKey } from '../dist/tracker/api-keys.js'
 import { migrate, openDatabase } from '../dist/index.js'
 import { runChild } from './lib/spawn.js'
 import { withPostgresDatabase } from './throwaway-database.js'

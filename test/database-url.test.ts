@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseDatabaseUrl } from '../src/db/open-database.js'
 import { describeUrl } from '../src/db/postgres/postgres-database.js'
-import { ValidationError } from '../src/errors.js'
+import { ValidationError } from '../src/model/errors.js'
 
 describe('parseDatabaseUrl', () => {
   it('sends postgres URLs, Supabase direct and pooler ones included, to node-postgres', () => {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Database, Queryable } from '../src/db/database.js'
-import { NotFoundError, ParleyError, ValidationError } from '../src/errors.js'
+import { NotFoundError, ParleyError, ValidationError } from '../src/model/errors.js'
 import { describeEachBackend } from './support/backends.js'
 
 interface SessionRow {

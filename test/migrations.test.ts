@@ -7,7 +7,7 @@ import pg from 'pg'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Database, Queryable } from '../src/db/database.js'
 import { openDatabase } from '../src/db/open-database.js'
-import { ParleyError, UnavailableError } from '../src/errors.js'
+import { ParleyError, UnavailableError } from '../src/model/errors.js'
 import { migrations } from '../src/migrations/generated.js'
 import { migrationChecksum, type MigrationSource } from '../src/migrations/migration.js'
 import {

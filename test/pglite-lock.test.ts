@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LOCK_FILE } from '../src/db/pglite/data-dir-lock.js'
-import { UnavailableError } from '../src/errors.js'
+import { UnavailableError } from '../src/model/errors.js'
 import { createTracker } from '../src/tracker/tracker.js'
 import { runCli } from './support/cli.js'
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { beforeAll, expect, it } from 'vitest'
 import type { Database } from '../src/db/database.js'
-import { ConflictError, NotFoundError, ValidationError } from '../src/errors.js'
+import { ConflictError, NotFoundError, ValidationError } from '../src/model/errors.js'
 import type { Logger } from '../src/logger.js'
 import { createTracker, type Tracker } from '../src/tracker/tracker.js'
 import { describeEachBackend } from './support/backends.js'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { UnavailableError, ValidationError } from '../src/errors.js'
+import { UnavailableError, ValidationError } from '../src/model/errors.js'
 import { createTracker } from '../src/tracker/tracker.js'
 
 describe('opening a database that cannot be used', () => {
@@ -31,7 +31,7 @@ describe('a database that has been closed', () => {
   it('answers DATABASE_CLOSED in the library and 503 over HTTP', async () => {
     const { openDatabase } = await import('../src/db/open-database.js')
     const { buildApp } = await import('../src/server/app.js')
-    const { createApiKey } = await import('../src/server/api-keys.js')
+    const { createApiKey } = await import('../src/tracker/api-keys.js')
     const database = await openDatabase('memory:')
     const tracker = await createTracker({ database })
     const app = await buildApp({ tracker })

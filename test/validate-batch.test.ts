@@ -3,10 +3,10 @@
 // found however it is written, and the hand-written batch JSON reads back as
 // the message it came from.
 import { describe, expect, it } from 'vitest'
-import { ValidationError } from '../src/errors.js'
+import { ValidationError } from '../src/model/errors.js'
 import { batchInputJson, batchJson } from '../src/tracker/message-writer.js'
-import { DEFAULT_LIMITS, type Limits } from '../src/tracker/types.js'
-import { validateMessages } from '../src/tracker/validate.js'
+import { DEFAULT_LIMITS, type Limits } from '../src/model/limits.js'
+import { validateMessages } from '../src/model/validate.js'
 
 const sessionId = '0192f3a4-7b1c-7d2e-8f90-a1b2c3d4e5f6'
 const limits: Limits = { ...DEFAULT_LIMITS, maxContentBytes: 250, maxMetadataBytes: 100 }

@@ -2,7 +2,7 @@
 // kept in this tab's sessionStorage only (never in the URL, never in logs).
 import { ParleyClient } from '../../src/client/index.js'
 
-export { EXPORT_FORMAT_NAMES as EXPORT_FORMATS } from '../../src/export/format-names.js'
+export { EXPORT_FORMAT_NAMES as EXPORT_FORMATS } from '../../src/model/export-formats.js'
 export type { ConversationStats, ListSessionsOptions, ParleyClient, SchemaReport, SearchHit, SearchOptions, SessionListItem } from '../../src/client/index.js'
 
 const KEY_STORAGE = 'parley.apiKey'

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander'
-import { ParleyError, UnavailableError, ValidationError } from '../errors.js'
+import { ParleyError, UnavailableError, ValidationError } from '../model/errors.js'
 import { databaseUrl, processContext, type CliContext } from './cli-context.js'
 import { demoCommand } from './commands/demo.js'
 import { doctorCommand } from './commands/doctor.js'

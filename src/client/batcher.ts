@@ -2,7 +2,7 @@
 // or after `flushIntervalMs`, one batch at a time per session (so the stored
 // order is the order of the calls), and the queue is bounded by count and bytes.
 import type { MessageInputWire, MessageWire } from '../protocol/schemas.js'
-import { ClientClosedError, QueueFullError } from './errors.js'
+import { ClientClosedError, QueueFullError } from '../model/errors.js'
 
 /** What the queue has done so far; `flush()` and `shutdown()` return it. */
 export interface DeliveryStats {

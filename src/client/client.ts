@@ -2,43 +2,38 @@
 import {
   endedFromWire,
   messageInputToWire,
+  searchPageFromWire,
+  statsFromWire,
   sessionFromWire,
   storedMessageFromWire,
 } from '../protocol/convert.js'
 import type { MessageInputWire, MessageWire, SessionWire } from '../protocol/schemas.js'
 import type { SchemaReportWire, SearchPageWire, SessionListItemWire, StatsWire } from '../protocol/schemas.js'
+import { schemaReportFromWire, type SchemaReport } from './reads.js'
 import {
-  schemaReportFromWire,
-  searchPageFromWire,
-  statsFromWire,
-  type ConversationStats,
-  type SchemaReport,
-  type SearchOptions,
-  type SearchPage,
-  type StatsOptions,
-} from './reads.js'
-import {
-  DEFAULT_LIMITS,
   type AddMessageInput,
+  type ConversationStats,
   type EndedSession,
   type EndSessionOptions,
-  type Limits,
   type ListMessagesOptions,
   type ListSessionsOptions,
   type Message,
+  type SearchOptions,
+  type SearchPage,
   type Session,
   type SessionPage,
   type StartSessionInput,
-} from '../tracker/types.js'
-import { validateMessages } from '../tracker/validate.js'
-import { MAX_BODY_BYTES, MAX_MESSAGES_PER_REQUEST } from '../protocol/limits.js'
+  type StatsOptions,
+} from '../model/types.js'
+import { validateMessages } from '../model/validate.js'
+import { DEFAULT_LIMITS, MAX_BODY_BYTES, MAX_MESSAGES_PER_REQUEST, type Limits } from '../model/limits.js'
 import { Batcher, type DeliveryStats } from './batcher.js'
-import { ClientClosedError } from './errors.js'
-import type { ExportFormatName } from '../export/format-names.js'
+import { ClientClosedError } from '../model/errors.js'
+import type { ExportFormatName } from '../model/export-formats.js'
 import { createHttp, type FetchLike, type Http } from './http.js'
-import { LiveFeed, type LiveEvent, type WebSocketConstructor } from './live.js'
+import { StreamSocket, type LiveEvent, type WebSocketConstructor } from './stream-socket.js'
 import { wsSender } from './ws-ingest.js'
-import { timeOrderedId } from '../protocol/time-ordered-id.js'
+import { timeOrderedId } from '../model/time-ordered-id.js'
 
 
 /** Defaults of the options below. */
@@ -117,7 +112,7 @@ export type { DeliveryStats }
 export class ParleyClient {
   readonly #http: Http
   readonly #batcher: Batcher
-  readonly #live: LiveFeed
+  readonly #live: StreamSocket
   readonly #limits: Limits
 
   constructor(options: ParleyClientOptions) {
@@ -134,7 +129,7 @@ export class ParleyClient {
       retryMaxMs: settings.retryMaxMs,
       requestTimeoutMs: settings.requestTimeoutMs,
     })
-    this.#live = new LiveFeed({
+    this.#live = new StreamSocket({
       baseUrl: options.baseUrl,
       apiKey: options.apiKey,
       WebSocket: options.WebSocket,

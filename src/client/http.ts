@@ -1,6 +1,6 @@
 // One request to the server, retried on network errors, 5xx and 429.
 import { backoffDelay, parseRetryAfter, sleep } from './backoff.js'
-import { errorFromResponse, NetworkError, type ParleyError } from './errors.js'
+import { errorFromWire, NetworkError, type ParleyError } from '../model/errors.js'
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
 
@@ -58,7 +58,7 @@ export function createHttp(options: HttpOptions): Http {
         if (response.ok && answer === 'text') return text as T
         const data = text === '' ? undefined : safeJson(text)
         if (response.ok) return data as T
-        failure = errorFromResponse(response.status, data)
+        failure = errorFromWire(response.status, data)
         if (!retryable(response.status)) throw failure
         wait = parseRetryAfter(response.headers.get('retry-after'))
       }

@@ -1,8 +1,7 @@
 // `parley/client`: the SDK for Node 20 and browsers. Only `fetch`; no Node or database imports.
 export { ParleyClient, CLIENT_DEFAULTS, type ParleyClientOptions, type DeliveryStats } from './client.js'
 export {
-  errorFromResponse,
-  errorFromFrame,
+  errorFromWire as errorFromResponse,
   ParleyError,
   ValidationError,
   NotFoundError,
@@ -15,12 +14,13 @@ export {
   QueueFullError,
   ClientClosedError,
   NetworkError,
-} from './errors.js'
+} from '../model/errors.js'
 export type { FetchLike } from './http.js'
-export type { ConversationStats, SchemaReport, SearchHit, SearchOptions, SearchPage, SnippetSegment, StatsOptions } from './reads.js'
-export type { LiveEvent, WebSocketConstructor, WebSocketLike } from './live.js'
+export type { SchemaReport } from './reads.js'
+export type { LiveEvent, WebSocketConstructor, WebSocketLike } from './stream-socket.js'
 export type {
   AddMessageInput,
+  ConversationStats,
   EndedSession,
   EndSessionOptions,
   ListMessagesOptions,
@@ -28,8 +28,14 @@ export type {
   Message,
   Metadata,
   Role,
+  SearchHit,
+  SearchOptions,
+  SearchPage,
   Session,
   SessionListItem,
   SessionPage,
+  SnippetSegment,
   StartSessionInput,
-} from '../tracker/types.js'
+  StatsOptions,
+} from '../model/types.js'
+export type { Limits } from '../model/limits.js'

@@ -3,8 +3,8 @@
 // socket (same ids, so nothing is stored twice), with backoff.
 import type { MessageInputWire, MessageWire } from '../protocol/schemas.js'
 import { backoffDelay, sleep } from './backoff.js'
-import { ClientClosedError, RateLimitedError, UnavailableError } from './errors.js'
-import type { LiveFeed } from './live.js'
+import { ClientClosedError, RateLimitedError, UnavailableError } from '../model/errors.js'
+import type { StreamSocket } from './stream-socket.js'
 
 export interface WsIngestOptions {
   maxRetries: number
@@ -19,7 +19,7 @@ function retryable(error: unknown): boolean {
 }
 
 /** A batch sender for the `Batcher` over the client's socket. */
-export function wsSender(feed: LiveFeed, options: WsIngestOptions) {
+export function wsSender(feed: StreamSocket, options: WsIngestOptions) {
   return async (sessionId: string, messages: MessageInputWire[]): Promise<MessageWire[]> => {
     for (let attempt = 0; ; attempt++) {
       try {

@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js'
+import { ValidationError } from '../model/errors.js'
 import type { Database } from './database.js'
 import type { PGliteLike } from './pglite/pglite-database.js'
 import type { PostgresOptions } from './postgres/postgres-database.js'

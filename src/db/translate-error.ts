@@ -4,7 +4,7 @@ import {
   ParleyError,
   UnavailableError,
   ValidationError,
-} from '../errors.js'
+} from '../model/errors.js'
 
 interface DriverError {
   code?: unknown

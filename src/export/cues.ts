@@ -1,4 +1,4 @@
-import type { Message, Session } from '../tracker/types.js'
+import type { Message, Session } from '../model/types.js'
 import type { SessionExport } from './types.js'
 
 /** A caption: who spoke what, from `start` to `end` seconds after the session started. */

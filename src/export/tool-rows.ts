@@ -1,4 +1,4 @@
-import type { Message } from '../tracker/types.js'
+import type { Message } from '../model/types.js'
 
 /** What a tool row says about its call, from `metadata.tool` as the importers write it. */
 export interface ToolInfo {

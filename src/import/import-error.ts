@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js'
+import { ValidationError } from '../model/errors.js'
 
 /**
  * A file that cannot be imported: its path and the JSON pointer of the bad

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises'
-import { ParleyError } from '../errors.js'
-import type { Tracker } from '../tracker/tracker.js'
-import type { Limits } from '../tracker/types.js'
+import { ParleyError } from '../model/errors.js'
+import type { Database } from '../db/database.js'
+import type { Limits } from '../model/limits.js'
 import { adapters } from './adapters/index.js'
 import { ImportError } from './import-error.js'
 import type { ImportedSession, Platform } from './types.js'
@@ -31,14 +31,14 @@ export interface ImportOptions {
  * nothing.
  */
 export async function importSessions(
-  tracker: Pick<Tracker, 'database'>,
+  database: Database,
   sessions: readonly ImportedSession[],
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
   const summary: ImportSummary = { sessions: 0, messages: 0, unchanged: 0, failures: [] }
   for (const imported of sessions) {
     try {
-      const written = await writeImportedSession(tracker.database, imported, { path: options.path ?? '(input)', ...(options.limits && { limits: options.limits }) })
+      const written = await writeImportedSession(database, imported, { path: options.path ?? '(input)', ...(options.limits && { limits: options.limits }) })
       if (written.created) {
         summary.sessions++
         summary.messages += written.messages
@@ -55,23 +55,23 @@ export async function importSessions(
 
 /** Reads one file of `platform`'s format and imports it; a file that cannot be read or parsed is one failure. */
 export async function importFile(
-  tracker: Pick<Tracker, 'database'>,
+  database: Database,
   platform: Platform,
   path: string,
   options: { limits?: Limits } = {},
 ): Promise<ImportSummary> {
   let sessions: ImportedSession[]
   try {
-    sessions = await readSessions(platform, path)
+    sessions = await parseImportFile(platform, path)
   } catch (error) {
     if (!(error instanceof ParleyError)) throw error
     return { sessions: 0, messages: 0, unchanged: 0, failures: [error] }
   }
-  return importSessions(tracker, sessions, { path, ...options })
+  return importSessions(database, sessions, { path, ...options })
 }
 
 /** A file parsed by `platform`'s adapter; chat formats without times start at the file's mtime. */
-export async function readSessions(platform: Platform, path: string): Promise<ImportedSession[]> {
+export async function parseImportFile(platform: Platform, path: string): Promise<ImportedSession[]> {
   let text: string
   let modifiedAt: Date
   try {

@@ -1,4 +1,4 @@
-import { describe } from '../tracker/validate.js'
+import { describe } from '../model/validate.js'
 import { ImportError } from './import-error.js'
 
 type Json = Record<string, unknown>

@@ -1,4 +1,4 @@
-import type { Metadata, Role } from '../tracker/types.js'
+import type { Metadata, Role } from '../model/types.js'
 
 /** The platforms `parley import --from` reads. */
 export const PLATFORMS = [

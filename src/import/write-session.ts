@@ -1,9 +1,8 @@
-import type { Database, Queryable } from '../db/database.js'
-import { ValidationError } from '../errors.js'
-import { insertMessageBatch } from '../queries/messages.sql.js'
-import { batchJson, MAX_BATCH_ROWS, type BatchRow } from '../tracker/message-writer.js'
-import { DEFAULT_LIMITS, type Limits } from '../tracker/types.js'
-import { validateMessages, validateStartSession, type ValidMessage } from '../tracker/validate.js'
+import type { Database } from '../db/database.js'
+import { ConflictError, ValidationError } from '../model/errors.js'
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.js'
+import { validateMessages, validateStartSession, type ValidMessage } from '../model/validate.js'
+import { writeWholeSession } from '../tracker/whole-session.js'
 import { ImportError } from './import-error.js'
 import type { ImportedSession } from './types.js'
 
@@ -14,19 +13,6 @@ export interface WrittenSession {
   created: boolean
   messages: number
 }
-
-// The session as it was: its own start (the trigger copies it to started_at).
-const insertImportedSession = /* sql */ `
-  insert into conversation_sessions (session_id, user_id, metadata, session_start)
-  values ($1::uuid, $2::uuid, $3::jsonb, $4::timestamptz)
-  on conflict do nothing
-  returning session_id`
-
-// Ended at its own time, after its messages: the triggers then derive the
-// duration and is_active, and no message lands in an ended session.
-const endImportedSession = /* sql */ `
-  update conversation_sessions set session_end = $2::timestamptz, ended_reason = $3
-  where session_id = $1::uuid and is_active`
 
 /**
  * A session's metadata holds the provider payload's unmapped rest (a Vapi
@@ -49,16 +35,30 @@ export async function writeImportedSession(
 ): Promise<WrittenSession> {
   const { start, messages, endedAt } = checked(imported, options.path, options.limits ?? DEFAULT_LIMITS)
   const sessionId = start.sessionId!
-  return database.transaction(async (tx) => {
-    const { rows } = await tx.query(insertImportedSession, [sessionId, start.userId, JSON.stringify(start.metadata), start.startedAt!.toISOString()])
-    const created = rows.length === 1
-    await insertMessages(tx, messages, imported, options.path, created)
-    if (created && endedAt) await tx.query(endImportedSession, [sessionId, endedAt.toISOString(), imported.session.endedReason])
+  try {
+    const { created } = await writeWholeSession(database, {
+      start: { ...start, sessionId, startedAt: start.startedAt! },
+      messages,
+      end: endedAt ? { at: endedAt, reason: imported.session.endedReason } : null,
+    })
     return { sessionId, created, messages: created ? messages.length : 0 }
-  })
+  } catch (error) {
+    throw atItem(error, imported, options.path)
+  }
 }
 
-/** The tracker's own checks, each failure pointed at the item of the file it came from. */
+/** A stored message that differs, pointed at the item of the file it came from. */
+function atItem(error: unknown, imported: ImportedSession, path: string): unknown {
+  if (!(error instanceof ConflictError) || typeof error.details.index !== 'number') return error
+  const pointer = imported.messages[error.details.index]?.pointer ?? imported.pointer
+  const why: Record<string, string> = {
+    MESSAGE_CONFLICT: `is already stored (message ${String(error.details.messageId)}) with other content; was the file changed since it was imported?`,
+    SESSION_STORED_WITHOUT_MESSAGE: `belongs to session ${String(error.details.sessionId)}, which was imported before without it; was the file changed since?`,
+  }
+  return new ImportError(path, pointer, why[error.code] ?? 'could not be stored')
+}
+
+/** The library's own checks, each failure pointed at the item of the file it came from. */
 function checked(imported: ImportedSession, path: string, limits: Limits) {
   const { session } = imported
   const start = rethrowAt(path, imported.pointer, () =>
@@ -103,27 +103,5 @@ function rethrowAt<T>(path: string, pointer: string, check: () => T): T {
   } catch (error) {
     if (error instanceof ValidationError) throw new ImportError(path, pointer, `cannot be stored: ${error.message}`)
     throw error
-  }
-}
-
-async function insertMessages(tx: Queryable, messages: ValidMessage[], imported: ImportedSession, path: string, created: boolean) {
-  for (let from = 0; from < messages.length; from += MAX_BATCH_ROWS) {
-    const chunk = messages.slice(from, from + MAX_BATCH_ROWS)
-    const { rows } = await tx.query<BatchRow>(insertMessageBatch, [batchJson([chunk], from)])
-    // The row at fault, not the first of the rows its failure kept out.
-    const bad = rows.find((row) => row.differs) ?? rows.find((row) => !row.stored)
-    if (bad) {
-      const pointer = imported.messages[bad.ord]?.pointer ?? imported.pointer
-      // Rolls the whole session back: the transaction throws.
-      throw new ImportError(
-        path,
-        pointer,
-        bad.differs
-          ? `is already stored (message ${messages[bad.ord]!.id}) with other content; was the file changed since it was imported?`
-          : created
-            ? 'could not be stored'
-            : `belongs to session ${messages[bad.ord]!.sessionId}, which was imported before without it; was the file changed since?`,
-      )
-    }
   }
 }

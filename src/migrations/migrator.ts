@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../db/database.js'
-import { UnavailableError } from '../errors.js'
+import { UnavailableError } from '../model/errors.js'
 import { migrations as knownMigrations } from './generated.js'
 import { migrationChecksum, type MigrationSource } from './migration.js'
 

@@ -1,6 +1,6 @@
 // Between the library's camelCase objects and the wire's snake_case JSON.
-import type { AddMessageInput, EndedSession, Message, Session } from '../tracker/types.js'
-import type { MessageInputWire, MessageWire, SessionWire } from './schemas.js'
+import type { AddMessageInput, ConversationStats, EndedSession, Message, SearchPage, Session } from '../model/types.js'
+import type { MessageInputWire, MessageWire, SearchPageWire, SessionWire, StatsWire } from './schemas.js'
 
 export function sessionToWire(session: Session): SessionWire {
   return {
@@ -40,7 +40,8 @@ export function endedToWire(ended: EndedSession) {
   }
 }
 
-export function messageFromWire(sessionId: string, input: MessageInputWire): AddMessageInput {
+/** A message input from the wire, for the session named in the URL or frame. */
+export function messageInputFromWire(sessionId: string, input: MessageInputWire): AddMessageInput {
   return {
     sessionId,
     role: input.role,
@@ -109,5 +110,49 @@ export function messageInputToWire(input: AddMessageInput): MessageInputWire {
     ...(input.audioUrl !== undefined && { audio_url: input.audioUrl }),
     ...(input.metadata !== undefined && { metadata: input.metadata }),
     ...(input.createdAt !== undefined && { created_at: new Date(input.createdAt).toISOString() }),
+  }
+}
+
+export function searchPageFromWire(wire: SearchPageWire): SearchPage {
+  return {
+    hits: wire.hits.map((hit) => ({ message: storedMessageFromWire(hit.message), sessionId: hit.session_id, snippet: hit.snippet })),
+    nextCursor: wire.next_cursor,
+  }
+}
+
+export function statsFromWire(wire: StatsWire): ConversationStats {
+  return {
+    totals: { sessions: wire.totals.sessions, messages: wire.totals.messages, activeNow: wire.totals.active_now },
+    sessionsPerDay: wire.sessions_per_day,
+    durationSeconds: {
+      p50: wire.duration_seconds.p50,
+      p90: wire.duration_seconds.p90,
+      p99: wire.duration_seconds.p99,
+      buckets: wire.duration_seconds.buckets.map((bucket) => ({ leSeconds: bucket.le_seconds, count: bucket.count })),
+    },
+    messagesPerSession: wire.messages_per_session,
+    busiestHours: wire.busiest_hours,
+  }
+}
+
+export function searchPageToWire(page: SearchPage): SearchPageWire {
+  return {
+    hits: page.hits.map((hit) => ({ message: messageToWire(hit.message), session_id: hit.sessionId, snippet: hit.snippet })),
+    next_cursor: page.nextCursor,
+  }
+}
+
+export function statsToWire(stats: ConversationStats): StatsWire {
+  return {
+    totals: { sessions: stats.totals.sessions, messages: stats.totals.messages, active_now: stats.totals.activeNow },
+    sessions_per_day: stats.sessionsPerDay,
+    duration_seconds: {
+      p50: stats.durationSeconds.p50,
+      p90: stats.durationSeconds.p90,
+      p99: stats.durationSeconds.p99,
+      buckets: stats.durationSeconds.buckets.map((bucket) => ({ le_seconds: bucket.leSeconds, count: bucket.count })),
+    },
+    messages_per_session: stats.messagesPerSession,
+    busiest_hours: stats.busiestHours,
   }
 }

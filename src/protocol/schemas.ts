@@ -2,14 +2,19 @@
 // schemas that validate requests, type handlers and feed the OpenAPI document.
 import { Type, type Static } from 'typebox'
 
-import { MAX_MESSAGES_PER_REQUEST } from './limits.js'
+import { MAX_MESSAGES_PER_REQUEST, MAX_REASON_LENGTH, PAGE_LIMITS } from '../model/limits.js'
+import { ROLES } from '../model/types.js'
 
 export { MAX_MESSAGES_PER_REQUEST }
 
+// What the server answers. Requests are checked for shape only (InputUuid,
+// InputTimestamp): what a value means is the model's rule, checked once.
 const Uuid = Type.String({ format: 'uuid', description: 'a UUID; time-ordered v7 preferred' })
 const Timestamp = Type.String({ format: 'date-time' })
+const InputUuid = Type.String({ description: 'a UUID such as 0192f3a4-7b1c-7d2e-8f90-a1b2c3d4e5f6; time-ordered v7 preferred' })
+const InputTimestamp = Type.String({ description: 'an RFC 3339 timestamp such as 2026-01-31T09:30:00Z' })
 const Metadata = Type.Record(Type.String(), Type.Unknown(), { description: 'any JSON object' })
-const Role = Type.Enum(['user', 'assistant', 'system', 'tool'])
+const Role = Type.Enum(ROLES)
 
 export const SessionSchema = Type.Object(
   {
@@ -62,22 +67,22 @@ export const ErrorSchema = Type.Object(
 
 export const StartSessionBody = Type.Object(
   {
-    session_id: Type.Optional(Uuid),
-    user_id: Type.Optional(Type.Union([Uuid, Type.Null()])),
+    session_id: Type.Optional(InputUuid),
+    user_id: Type.Optional(Type.Union([InputUuid, Type.Null()])),
     metadata: Type.Optional(Metadata),
-    started_at: Type.Optional(Timestamp),
+    started_at: Type.Optional(InputTimestamp),
   },
   { additionalProperties: false },
 )
 
 export const MessageInput = Type.Object(
   {
-    id: Type.Optional(Uuid),
+    id: Type.Optional(InputUuid),
     role: Role,
     content: Type.String(),
     audio_url: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     metadata: Type.Optional(Metadata),
-    created_at: Type.Optional(Timestamp),
+    created_at: Type.Optional(InputTimestamp),
   },
   { additionalProperties: false },
 )
@@ -92,24 +97,25 @@ export const AddMessagesBody = Type.Object(
   { additionalProperties: false, description: 'one message (role and content required), or {messages: [...]}' },
 )
 
-export const EndSessionBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false })
+export const EndSessionBody = Type.Object({ reason: Type.Optional(Type.String({ description: `at most ${MAX_REASON_LENGTH} bytes` })) }, { additionalProperties: false })
 
-export const SessionParams = Type.Object({ session_id: Uuid })
+export const SessionParams = Type.Object({ session_id: InputUuid })
 
-const Digits = Type.String({ pattern: '^[0-9]+$' })
+const pageLimit = (limits: { default: number; max: number }) =>
+  Type.Optional(Type.String({ pattern: '^[0-9]+$', description: `default ${limits.default}, at most ${limits.max}` }))
 
 export const ListMessagesQuery = Type.Object(
-  { after: Type.Optional(Uuid), limit: Type.Optional(Digits) },
+  { after: Type.Optional(InputUuid), limit: pageLimit(PAGE_LIMITS.messages) },
   { additionalProperties: false },
 )
 
 export const ListSessionsQuery = Type.Object(
   {
-    user_id: Type.Optional(Uuid),
+    user_id: Type.Optional(InputUuid),
     active: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
-    from: Type.Optional(Timestamp),
-    to: Type.Optional(Timestamp),
-    limit: Type.Optional(Digits),
+    from: Type.Optional(InputTimestamp),
+    to: Type.Optional(InputTimestamp),
+    limit: pageLimit(PAGE_LIMITS.sessions),
     cursor: Type.Optional(Type.String()),
     metadata: Type.Optional(Type.String({ description: 'a JSON object the session metadata must contain (jsonb @>), e.g. {"channel":"phone"}' })),
     min_duration: Type.Optional(Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$', description: 'only ended sessions that lasted at least this many seconds' })),
@@ -131,11 +137,11 @@ export const SessionPage = Type.Object({ sessions: Type.Array(SessionListItemSch
 export const SearchQuery = Type.Object(
   {
     q: Type.String({ description: 'words to find; "quoted phrases", or, -excluded (websearch syntax)' }),
-    user_id: Type.Optional(Uuid),
+    user_id: Type.Optional(InputUuid),
     role: Type.Optional(Role),
-    from: Type.Optional(Timestamp),
-    to: Type.Optional(Timestamp),
-    limit: Type.Optional(Digits),
+    from: Type.Optional(InputTimestamp),
+    to: Type.Optional(InputTimestamp),
+    limit: pageLimit(PAGE_LIMITS.search),
     cursor: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
@@ -149,7 +155,7 @@ export const SearchHitSchema = Type.Object({ message: MessageSchema, session_id:
 export const SearchPage = Type.Object({ hits: Type.Array(SearchHitSchema), next_cursor: Type.Union([Type.String(), Type.Null()]) })
 
 export const StatsQuery = Type.Object(
-  { from: Type.Optional(Timestamp), to: Type.Optional(Timestamp), user_id: Type.Optional(Uuid) },
+  { from: Type.Optional(InputTimestamp), to: Type.Optional(InputTimestamp), user_id: Type.Optional(InputUuid) },
   { additionalProperties: false },
 )
 
@@ -206,4 +212,5 @@ export type StatsWire = Static<typeof StatsSchema>
 export type SchemaReportWire = Static<typeof SchemaReportSchema>
 export type MessageWire = Static<typeof MessageSchema>
 export type MessageInputWire = Static<typeof MessageInput>
+export type StartSessionBodyWire = Static<typeof StartSessionBody>
 export type ErrorWire = Static<typeof ErrorSchema>

@@ -112,6 +112,8 @@ export type AckFrame = { type: 'ack'; ref: Ref } & (
 export interface ErrorFrame {
   type: 'error'
   ref: Ref
+  /** The HTTP status the same failure has on the HTTP API: the SDK picks the error class by it. */
+  status: number
   error: { code: string; message: string; details: Record<string, unknown> }
 }
 

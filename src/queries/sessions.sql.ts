@@ -55,3 +55,37 @@ export const listSessions = /* sql */ `
     limit 1
   ) first_turn on true
   order by page."startedAt" desc, page."sessionId" desc`
+
+/** A session as it was, with its own start (the trigger copies it to started_at); nothing when the id exists. */
+export const insertWholeSession = /* sql */ `
+  insert into conversation_sessions (session_id, user_id, metadata, session_start)
+  values ($1::uuid, $2::uuid, $3::jsonb, $4::timestamptz)
+  on conflict do nothing
+  returning session_id`
+
+/**
+ * Ends a session at its own time, after its messages: the triggers then derive
+ * the duration and is_active, and no message lands in an ended session.
+ */
+export const endWholeSession = /* sql */ `
+  update conversation_sessions set session_end = $2::timestamptz, ended_reason = $3
+  where session_id = $1::uuid and is_active`
+
+/**
+ * Sessions of user `$1` (any when null) started in [`$4`, `$5`), after the
+ * cursor (`$2`, `$3`), oldest first, without what a listing page adds
+ * (previews); the indexes on (started_at, session_id) serve it.
+ */
+export const sessionPageOldestFirst = /* sql */ `
+  select session_id as "sessionId", user_id as "userId", started_at as "startedAt",
+    ended_at as "endedAt", is_active as "isActive", duration_seconds as "durationSeconds",
+    topics_discussed as "topicsDiscussed", metadata, message_count as "messageCount",
+    ended_reason as "endedReason",
+    to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "cursorStart"
+  from conversation_sessions
+  where ($1::uuid is null or user_id = $1::uuid)
+    and ($2::timestamptz is null or (started_at, session_id) > ($2::timestamptz, $3::uuid))
+    and ($4::timestamptz is null or started_at >= $4::timestamptz)
+    and ($5::timestamptz is null or started_at < $5::timestamptz)
+  order by started_at, session_id
+  limit $6`

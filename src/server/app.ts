@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import { MAX_BODY_BYTES } from '../protocol/limits.js'
+import { MAX_BODY_BYTES } from '../model/limits.js'
 import type { Tracker } from '../tracker/tracker.js'
 import { createAuthenticator, installAuth } from './plugins/auth.js'
 import type { JwtOptions } from './jwt.js'

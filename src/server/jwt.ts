@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose'
-import { ValidationError } from '../errors.js'
+import { ValidationError } from '../model/errors.js'
 
 /** How bearer JWTs are checked: a shared HS256 secret, or the issuer's JWKS (asymmetric keys). */
 export interface JwtOptions {

@@ -1,22 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { ConflictError, NotFoundError, ParleyError, UnavailableError, ValidationError } from '../errors.js'
+import { ParleyError, RateLimitedError, ValidationError } from '../model/errors.js'
 import { fieldToWire } from '../protocol/convert.js'
-import { ForbiddenError, RateLimitedError, UnauthorizedError } from './http-errors.js'
 
 /** Seconds a client should wait before retrying when the database is down. */
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 const INTERNAL_MESSAGE = 'something went wrong on the server; it has been logged'
-
-const statusOf: Array<[new (...args: never[]) => ParleyError, number]> = [
-  [ValidationError, 400],
-  [UnauthorizedError, 401],
-  [ForbiddenError, 403],
-  [NotFoundError, 404],
-  [ConflictError, 409],
-  [RateLimitedError, 429],
-  [UnavailableError, 503],
-]
 
 /** An error as HTTP responses and stream error frames carry it. */
 export interface WireError {
@@ -38,7 +27,7 @@ export function wireError(error: unknown, log: FastifyBaseLogger): WireError {
     log.error({ err: error }, 'request failed')
     return { status: 500, code: 'INTERNAL_ERROR', message: INTERNAL_MESSAGE, details: {} }
   }
-  const status = statusOf.find(([type]) => error instanceof type)?.[1] ?? 500
+  const status = error.status
   if (status >= 500) {
     log.error({ err: error }, 'request failed')
     if (status !== 503) return { status, code: error.code, message: INTERNAL_MESSAGE, details: {} }
@@ -51,13 +40,13 @@ export function wireError(error: unknown, log: FastifyBaseLogger): WireError {
       retryAfterSeconds,
     }
   }
+  const wire = error instanceof ValidationError ? error.renamed(fieldToWire) : error
   // The library's details are camelCase (sessionId); the wire's are snake_case.
-  const details = Object.fromEntries(Object.entries(error.details).map(([key, value]) => [fieldToWire(key), value]))
-  if (typeof details.field === 'string') details.field = fieldToWire(details.field)
-  const message = typeof details.field === 'string' ? error.message.replace(/^[^:]+:/, `${details.field}:`) : error.message
+  const details = Object.fromEntries(Object.entries(wire.details).map(([key, value]) => [fieldToWire(key), value]))
+  if (wire instanceof ValidationError) details.reason = wire.reason
   if (error instanceof RateLimitedError) {
     const retryAfterSeconds = Number(details.retry_after_seconds ?? 1)
-    return { status, code: error.code, message, details: { ...details, retry_after_seconds: retryAfterSeconds }, retryAfterSeconds }
+    return { status, code: error.code, message: wire.message, details: { ...details, retry_after_seconds: retryAfterSeconds }, retryAfterSeconds }
   }
-  return { status, code: error.code, message, details }
+  return { status, code: error.code, message: wire.message, details }
 }

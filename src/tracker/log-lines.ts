@@ -1,5 +1,5 @@
 // The seed's log lines, word for word: ids cut to eight characters.
-import type { EndedSession, Message, Session } from './types.js'
+import type { EndedSession, Message, Session } from '../model/types.js'
 
 export function shortId(id: string | null): string {
   return id ? `${id.slice(0, 8)}...` : 'anonymous'

@@ -1,8 +1,8 @@
 import type { Database } from '../db/database.js'
-import { ConflictError, sessionNotFound, UnavailableError } from '../errors.js'
+import { ConflictError, sessionNotFound, UnavailableError } from '../model/errors.js'
 import { insertMessageBatch } from '../queries/messages.sql.js'
-import type { Message } from './types.js'
-import type { ValidMessage } from './validate.js'
+import type { Message } from '../model/types.js'
+import type { ValidMessage } from '../model/validate.js'
 
 /** Most rows in one batch statement. */
 export const MAX_BATCH_ROWS = 2000
@@ -41,7 +41,7 @@ export interface BatchRow {
   sessionActive: boolean
   differs: boolean
   stored: boolean
-  seq: number | string
+  seq: number
   createdAt: Date
   userId: string | null
   inserted: boolean
@@ -234,7 +234,7 @@ export class MessageWriter {
             audioUrl: input.audioUrl,
             metadata: input.metadata,
             createdAt: row.createdAt,
-            seq: Number(row.seq),
+            seq: row.seq,
           },
         }
       }),

@@ -1,28 +1,35 @@
 import type { Database } from '../db/database.js'
 import { openDatabase, type DatabaseTarget } from '../db/open-database.js'
-import { describeProblem } from '../doctor/format-report.js'
-import { checkSchema } from '../doctor/check-schema.js'
-import { ConflictError, sessionNotFound, UnavailableError, ValidationError } from '../errors.js'
+import { prepareDatabase } from '../doctor/schema-guard.js'
+import { ConflictError, sessionNotFound, UnavailableError, ValidationError } from '../model/errors.js'
 import { silentLogger, type Logger } from '../logger.js'
-import { migrate as runMigrations } from '../migrations/migrator.js'
 import * as messageQueries from '../queries/messages.sql.js'
 import * as sessionQueries from '../queries/sessions.sql.js'
+import { decodeCursor, encodeCursor } from './cursor.js'
 import { endedLine, savedLine, startedLine } from './log-lines.js'
 import { MessageWriter, type BatchObserver } from './message-writer.js'
+import { searchMessages } from './search.js'
+import { readSessions } from './session-reads.js'
+import { conversationStats } from './stats.js'
+import { DEFAULT_LIMITS, type Limits } from '../model/limits.js'
 import {
-  DEFAULT_LIMITS,
   type AddMessageInput,
   type EndedSession,
   type EndSessionOptions,
-  type Limits,
   type ListMessagesOptions,
   type ListSessionsOptions,
   type Message,
+  type ConversationStats,
+  type ExportSelection,
+  type SearchOptions,
+  type SearchPage,
   type Session,
+  type SessionExport,
   type SessionListItem,
   type SessionPage,
   type StartSessionInput,
-} from './types.js'
+  type StatsOptions,
+} from '../model/types.js'
 import {
   validateEndReason,
   validateListMessages,
@@ -30,7 +37,7 @@ import {
   validateMessages,
   validateSessionId,
   validateStartSession,
-} from './validate.js'
+} from '../model/validate.js'
 
 export interface TrackerOptions {
   /**
@@ -63,6 +70,12 @@ export interface Tracker {
   getSession(sessionId: string): Promise<Session>
   listMessages(sessionId: string, options?: ListMessagesOptions): Promise<Message[]>
   listSessions(options?: ListSessionsOptions): Promise<SessionPage>
+  /** Full-text search over message content, newest first, with highlighted snippets. */
+  search(options: SearchOptions): Promise<SearchPage>
+  /** Figures over the sessions started in a window. */
+  stats(options?: StatsOptions): Promise<ConversationStats>
+  /** The selected sessions, each with its messages a page at a time, oldest first: constant memory for any export. */
+  readSessions(selection: ExportSelection): AsyncGenerator<SessionExport, void, undefined>
   /** Waits for pending writes, then closes the database (if the tracker opened it). */
   close(): Promise<void>
 }
@@ -102,7 +115,7 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
     assertOpen()
     const stored = await writer.write(validateMessages(inputs, limits))
     // A line per message is the hot path's only string work: skipped when nothing listens.
-    if (log !== silentLogger) {
+    if (log.isLevelEnabled?.('info') ?? true) {
       for (const { message, inserted } of stored) {
         if (inserted) log.info({ sessionId: message.sessionId, messageId: message.id, role: message.role }, savedLine(message))
       }
@@ -176,11 +189,11 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
       if (after) {
         const { rows } = await database.query<{ seq: number }>(messageQueries.selectMessageSeq, [after, id])
         if (!rows[0]) throw new ValidationError('after', `message ${after} is not in session ${id}`)
-        afterSeq = Number(rows[0].seq)
+        afterSeq = rows[0].seq
       }
       const { rows } = await database.query<Message>(messageQueries.listMessages, [id, afterSeq, limit])
       if (rows.length === 0 && !after) await getSession(id)
-      return rows.map((row) => ({ ...row, seq: Number(row.seq) }))
+      return rows
     },
 
     async listSessions(listOptions) {
@@ -205,6 +218,10 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
       }
     },
 
+    search: (searchOptions) => searchMessages(database, searchOptions),
+    stats: (statsOptions) => conversationStats(database, statsOptions),
+    readSessions: (selection) => readSessions(database, selection),
+
     async close() {
       if (closed) return
       closed = true
@@ -214,28 +231,6 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
   }
 }
 
-/**
- * Migrates when asked (by default only the embedded database), then makes
- * sure the schema is the expected one: writes never go to columns that differ.
- */
-export async function prepareDatabase(database: Database, migrate = database.embedded): Promise<void> {
-  if (migrate) await runMigrations(database)
-  await assertSchemaMatches(database)
-}
-
-/** Throws SCHEMA_MISMATCH, with the doctor's report, unless the schema is the expected one. */
-async function assertSchemaMatches(database: Database): Promise<void> {
-  const report = await checkSchema(database)
-  if (report.ok) return
-  const errors = report.problems.filter((problem) => problem.severity === 'error')
-  const shown = errors.slice(0, 3).map(describeProblem).join('; ')
-  const more = errors.length > 3 ? `; and ${errors.length - 3} more` : ''
-  const next = report.pendingMigrations.length > 0 ? 'run `parley migrate` (or pass migrate: true)' : 'run `parley doctor` to see the SQL that fixes it'
-  throw new UnavailableError('SCHEMA_MISMATCH', `${database.description} does not match the schema Parley expects: ${shown}${more}. ${next}`, {
-    details: { report },
-  })
-}
-
 function summary(session: Session): EndedSession {
   return {
     sessionId: session.sessionId,
@@ -243,24 +238,4 @@ function summary(session: Session): EndedSession {
     durationSeconds: session.durationSeconds ?? 0,
     messageCount: session.messageCount,
   }
-}
-
-function encodeCursor(start: string, sessionId: string): string {
-  return Buffer.from(JSON.stringify([start, sessionId])).toString('base64url')
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
-    if (Array.isArray(value) && value.length === 2) {
-      const [start, id] = value as [unknown, unknown]
-      if (typeof start === 'string' && !Number.isNaN(Date.parse(start)) && typeof id === 'string') {
-        validateSessionId(id, 'cursor')
-        return [start, id]
-      }
-    }
-  } catch {
-    // reported below
-  }
-  throw new ValidationError('cursor', 'is not a cursor this API returned; pass nextCursor from the previous page')
 }

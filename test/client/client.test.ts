@@ -268,9 +268,18 @@ describeEachBackend('client SDK', (backend) => {
 describe('errorFromResponse', () => {
   it('rebuilds the library classes with the server’s codes', async () => {
     const { errorFromResponse, ConflictError, RateLimitedError, UnavailableError, ParleyError } = await import('../../src/client/index.js')
-    const validation = errorFromResponse(400, { error: { code: 'VALIDATION_FAILED', message: 'content: must be a string', details: { field: 'content' } } })
+    const validation = errorFromResponse(400, {
+      error: { code: 'VALIDATION_FAILED', message: 'content: must be a string', details: { field: 'content', reason: 'must be a string' } },
+    })
     expect(validation).toBeInstanceOf(ValidationError)
-    expect(validation).toMatchObject({ field: 'content', message: 'content: must be a string', code: 'VALIDATION_FAILED' })
+    expect(validation).toMatchObject({ field: 'content', reason: 'must be a string', message: 'content: must be a string', code: 'VALIDATION_FAILED' })
+    // By status, whatever the code says: codes that name no class still land in the right one.
+    for (const code of ['SHUTTING_DOWN', 'TRACKER_CLOSED', 'DATABASE_TIMEOUT']) {
+      expect(errorFromResponse(503, { error: { code, message: 'later', details: {} } })).toMatchObject({ code, constructor: UnavailableError })
+    }
+    for (const code of ['MESSAGE_CONFLICT', 'SESSION_USER_MISMATCH']) {
+      expect(errorFromResponse(409, { error: { code, message: 'no', details: {} } })).toMatchObject({ code, constructor: ConflictError })
+    }
     expect(errorFromResponse(409, { error: { code: 'SESSION_ENDED', message: 'ended', details: {} } })).toBeInstanceOf(ConflictError)
     expect(errorFromResponse(429, { error: { code: 'RATE_LIMITED', message: 'slow down', details: {} } })).toBeInstanceOf(RateLimitedError)
     expect(errorFromResponse(503, undefined)).toBeInstanceOf(UnavailableError)

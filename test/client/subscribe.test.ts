@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { NotFoundError, ParleyClient, UnauthorizedError, type LiveEvent, type WebSocketConstructor } from '../../src/client/index.js'
-import { createApiKey } from '../../src/server/api-keys.js'
+import { createApiKey } from '../../src/tracker/api-keys.js'
 import { describeEachBackend } from '../support/backends.js'
 import { liveServer } from './support.js'
 

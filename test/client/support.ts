@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll } from 'vitest'
 import type { Database } from '../../src/db/database.js'
-import { createApiKey } from '../../src/server/api-keys.js'
+import { createApiKey } from '../../src/tracker/api-keys.js'
 import { buildApp } from '../../src/server/app.js'
 import { createTracker, type Tracker } from '../../src/tracker/tracker.js'
 import type { TestBackend } from '../support/backends.js'

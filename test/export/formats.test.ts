@@ -4,12 +4,12 @@ import { parse as parseCsv } from 'csv-parse/sync'
 import SrtParser from 'srt-parser-2'
 import webvtt from 'webvtt-parser'
 import { describe, expect, it } from 'vitest'
-import { ValidationError } from '../../src/errors.js'
+import { ValidationError } from '../../src/model/errors.js'
 import { CSV_COLUMNS } from '../../src/export/formats/csv.js'
 import { exportFormat, type ExportFormatName } from '../../src/export/formats/index.js'
 import type { SessionExport } from '../../src/export/types.js'
 import { messageToWire, sessionToWire } from '../../src/protocol/convert.js'
-import type { Message, Metadata, Role, Session } from '../../src/tracker/types.js'
+import type { Message, Metadata, Role, Session } from '../../src/model/types.js'
 
 const entities = createRequire(import.meta.url)('webvtt-parser/html-entities.json') as Record<string, string>
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Database } from '../../src/db/database.js'
 import { adapters } from '../../src/import/adapters/index.js'
 import { ImportError } from '../../src/import/import-error.js'
-import { importFile, importSessions, readSessions } from '../../src/import/import-sessions.js'
+import { importFile, importSessions, parseImportFile } from '../../src/import/import-sessions.js'
 import type { ImportedSession } from '../../src/import/types.js'
 import { createTracker, type Tracker } from '../../src/tracker/tracker.js'
 import { describeEachBackend } from '../support/backends.js'
@@ -41,8 +41,8 @@ describeEachBackend('import', (backend) => {
 
   it('writes each fixture: the real start, end and reason, messages with their ids, times and order', async () => {
     for (const [platform, name] of FIXTURES) {
-      const [expected] = await readSessions(platform, fixturePath(name))
-      const summary = await importFile(tracker, platform, fixturePath(name))
+      const [expected] = await parseImportFile(platform, fixturePath(name))
+      const summary = await importFile(tracker.database, platform, fixturePath(name))
       expect(summary, name).toEqual({ sessions: 1, messages: expected!.messages.length, unchanged: 0, failures: [] })
 
       const stored = await tracker.getSession(expected!.session.sessionId)
@@ -66,7 +66,7 @@ describeEachBackend('import', (backend) => {
 
   it('exports back to the platform from what the database stored', async () => {
     for (const [platform, name] of FIXTURES.filter(([platform]) => platform !== 'parley')) {
-      const [expected] = await readSessions(platform, fixturePath(name))
+      const [expected] = await parseImportFile(platform, fixturePath(name))
       const stored = await tracker.getSession(expected!.session.sessionId)
       const messages = await tracker.listMessages(stored.sessionId, { limit: 1000 })
       const fromDatabase: ImportedSession = {
@@ -81,7 +81,7 @@ describeEachBackend('import', (backend) => {
   it('importing the same files again changes nothing: no row written, not even with equal values', async () => {
     const before = await snapshot(database)
     for (const [platform, name] of FIXTURES) {
-      const summary = await importFile(tracker, platform, fixturePath(name))
+      const summary = await importFile(tracker.database, platform, fixturePath(name))
       expect(summary, name).toEqual({ sessions: 0, messages: 0, unchanged: 1, failures: [] })
     }
     expect(await snapshot(database)).toEqual(before)
@@ -95,18 +95,18 @@ describeEachBackend('import', (backend) => {
     const notJson = join(dir, 'truncated.json')
     await writeFile(notJson, '{"message": {')
 
-    const bad = await importFile(tracker, 'vapi', fixturePath('vapi-bad-time.json'))
+    const bad = await importFile(tracker.database, 'vapi', fixturePath('vapi-bad-time.json'))
     expect(bad.sessions).toBe(0)
     expect(bad.failures).toHaveLength(1)
     expect(bad.failures[0]).toBeInstanceOf(ImportError)
     expect(bad.failures[0]!.message).toContain('vapi-bad-time.json: /message/artifact/messages/3/time must be a time')
 
-    const broken = await importFile(tracker, 'vapi', notJson)
+    const broken = await importFile(tracker.database, 'vapi', notJson)
     expect(broken.failures[0]!.message).toMatch(/truncated\.json: \(document\) is not JSON/)
-    const missing = await importFile(tracker, 'vapi', join(dir, 'nowhere.json'))
+    const missing = await importFile(tracker.database, 'vapi', join(dir, 'nowhere.json'))
     expect(missing.failures[0]!.message).toMatch(/nowhere\.json: \(document\) cannot be read: ENOENT/)
 
-    expect(await importFile(tracker, 'vapi', good)).toMatchObject({ sessions: 1, messages: 7, failures: [] })
+    expect(await importFile(tracker.database, 'vapi', good)).toMatchObject({ sessions: 1, messages: 7, failures: [] })
   })
 
   it('a session that fails midway leaves nothing behind, and the sessions after it still import', async () => {
@@ -126,7 +126,7 @@ describeEachBackend('import', (backend) => {
       sessionOf(failing, ['0194a1b2-0000-7000-8000-0000000000c1', reused.id, '0194a1b2-0000-7000-8000-0000000000c3']),
       sessionOf(last, ['0194a1b2-0000-7000-8000-0000000000d1', '0194a1b2-0000-7000-8000-0000000000d2']),
     ]
-    const summary = await importSessions(tracker, sessions, { path: 'mixed.json' })
+    const summary = await importSessions(tracker.database, sessions, { path: 'mixed.json' })
     expect(summary).toMatchObject({ sessions: 2, messages: 3, unchanged: 0 })
     expect(summary.failures).toHaveLength(1)
     expect(summary.failures[0]!.message).toMatch(/^mixed\.json: \/sessions\/0\/messages\/1 is already stored .* with other content/)
@@ -145,7 +145,7 @@ describeEachBackend('import', (backend) => {
     entry.messages = entry.messages.map((message, index) => ({ ...message, session_id: sessionId, id: `0194a1b2-c3d4-7e5f-8a6b-0000000001a${index}` }))
     const path = join(dir, 'active.json')
     await writeFile(path, JSON.stringify(document))
-    await importFile(tracker, 'parley', path)
+    await importFile(tracker.database, 'parley', path)
     const stored = await tracker.getSession(sessionId)
     expect(stored).toMatchObject({ isActive: true, endedAt: null, messageCount: entry.messages.length })
     // Still going: the conversation goes on where the export left it.
@@ -157,7 +157,7 @@ describeEachBackend('import', (backend) => {
     const payload = fixture('openai-chat-messages.json') as Array<Record<string, unknown>>
     payload[5]!.content = 'nul \u0000 inside'
     const sessions = adapters['openai-chat'].parse(payload, { path: 'chat.json' })
-    const summary = await importSessions(tracker, sessions, { path: 'chat.json' })
+    const summary = await importSessions(tracker.database, sessions, { path: 'chat.json' })
     expect(summary.failures[0]!.message).toMatch(/^chat\.json: \/5 cannot be stored: content: must not contain NUL/)
     expect(await sessionExists(database, sessions[0]!.session.sessionId)).toBe(false)
   })
@@ -167,7 +167,7 @@ describeEachBackend('import', (backend) => {
     chat.id = 'chat_with_twins'
     chat.messages[2]!.id = chat.messages[0]!.id
     const sessions = adapters['vercel-ui'].parse(chat, { path: 'twins.json' })
-    const summary = await importSessions(tracker, sessions, { path: 'twins.json' })
+    const summary = await importSessions(tracker.database, sessions, { path: 'twins.json' })
     expect(summary.failures[0]!.message).toMatch(/^twins\.json: \/messages\/2\/parts\/0 has the same id as an earlier item/)
     expect(await sessionExists(database, sessions[0]!.session.sessionId)).toBe(false)
   })

@@ -1,6 +1,6 @@
 import { validate, version } from 'uuid'
 import { describe, expect, it } from 'vitest'
-import { timeOrderedId } from '../../src/protocol/time-ordered-id.js'
+import { timeOrderedId } from '../../src/model/time-ordered-id.js'
 
 describe('timeOrderedId', () => {
   it('gives valid UUIDv7s, unique and in creation order, stamped with the current time', () => {

@@ -1,6 +1,6 @@
 // API keys over HTTP: no key, bad keys, revoked keys, scopes, and keys bound to one user.
 import { expect, it, vi } from 'vitest'
-import { createApiKey, revokeApiKey } from '../../src/server/api-keys.js'
+import { createApiKey, revokeApiKey } from '../../src/tracker/api-keys.js'
 import { buildApp } from '../../src/server/app.js'
 import { describeEachBackend } from '../support/backends.js'
 import { call, expectError, serverFixture, uuidv4, uuidv7 } from './support.js'

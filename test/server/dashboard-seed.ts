@@ -2,7 +2,7 @@
 // past, turns at given instants, ended at a given instant (so durations are exact).
 import { v7 as uuidv7 } from 'uuid'
 import type { Tracker } from '../../src/tracker/tracker.js'
-import type { Metadata, Role } from '../../src/tracker/types.js'
+import type { Metadata, Role } from '../../src/model/types.js'
 
 export interface SeedTurn {
   role: Role

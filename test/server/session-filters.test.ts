@@ -2,7 +2,7 @@
 import { beforeAll, expect, it } from 'vitest'
 import { ParleyClient } from '../../src/client/index.js'
 import type { Database } from '../../src/db/database.js'
-import { ValidationError } from '../../src/errors.js'
+import { ValidationError } from '../../src/model/errors.js'
 import { listSessions } from '../../src/queries/sessions.sql.js'
 import { createTracker } from '../../src/tracker/tracker.js'
 import { describeEachBackend } from '../support/backends.js'

@@ -1,7 +1,7 @@
 // GET /v1/stats: exact figures over a seeded set of sessions (UTC days and hours).
 import { beforeAll, expect, it } from 'vitest'
 import { ParleyClient } from '../../src/client/index.js'
-import type { Role } from '../../src/tracker/types.js'
+import type { Role } from '../../src/model/types.js'
 import { describeEachBackend } from '../support/backends.js'
 import { plusSeconds, seedSession } from './dashboard-seed.js'
 import { expectError, expectFieldError, serverFixture, uuidv4 } from './support.js'

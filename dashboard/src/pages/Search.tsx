@@ -1,7 +1,7 @@
 // Full-text search over what was said: highlighted snippets, each hit linking to its turn.
 import { useState } from 'preact/hooks'
 import type { ParleyClient, SearchHit, SearchOptions } from '../api.js'
-import { ROLES } from '../../../src/tracker/types.js'
+import { ROLES } from '../../../src/model/types.js'
 import { explain, formatTime, shortId } from '../format.js'
 import { href, navigate } from '../route.js'
 import { useLoad } from '../hooks.js'

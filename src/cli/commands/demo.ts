@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { ParleyClient } from '../../client/index.js'
 import { endedLine, savedLine, startedLine } from '../../tracker/log-lines.js'
 import { createTracker } from '../../tracker/tracker.js'
-import type { AddMessageInput, EndedSession, Message, Role, Session, StartSessionInput } from '../../tracker/types.js'
+import type { AddMessageInput, EndedSession, Message, Role, Session, StartSessionInput } from '../../model/types.js'
 import { createCliLogger, type CliContext } from '../cli-context.js'
 
 export interface DemoOptions {

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress'
 import { importFile, type ImportSummary } from '../../import/import-sessions.js'
 import type { Platform } from '../../import/types.js'
-import { prepareDatabase } from '../../tracker/tracker.js'
+import { prepareDatabase } from '../../doctor/schema-guard.js'
 import { withDatabase, type CliContext } from '../cli-context.js'
 
 export interface ImportOptions {
@@ -29,7 +29,7 @@ export async function importCommand(options: ImportOptions, context: CliContext)
         : null
     bar?.start(options.files.length, 0)
     for (const file of options.files) {
-      const summary = await importFile({ database }, options.from, file)
+      const summary = await importFile(database, options.from, file)
       total.sessions += summary.sessions
       total.messages += summary.messages
       total.unchanged += summary.unchanged

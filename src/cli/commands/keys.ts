@@ -1,5 +1,5 @@
-import { prepareDatabase } from '../../tracker/tracker.js'
-import { createApiKey, listApiKeys, revokeApiKey, validateKeyOptions } from '../../server/api-keys.js'
+import { prepareDatabase } from '../../doctor/schema-guard.js'
+import { createApiKey, listApiKeys, revokeApiKey, validateKeyOptions } from '../../tracker/api-keys.js'
 import { withDatabase, type CliContext } from '../cli-context.js'
 
 /** `parley keys create|list|revoke`: the new key is the last line of stdout, shown once. */

@@ -1,6 +1,6 @@
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { UnavailableError } from '../../errors.js'
+import { UnavailableError } from '../../model/errors.js'
 
 /** The file that marks a PGlite data folder as in use, like PostgreSQL's postmaster.pid. */
 export const LOCK_FILE = 'parley.lock'

@@ -7,7 +7,7 @@ import { lockDataDir } from './data-dir-lock.js'
  * in an instance it built itself and nothing outside this folder imports it.
  */
 export interface PGliteLike {
-  query<Row>(sql: string, params?: unknown[]): Promise<{ rows: Row[] }>
+  query<Row>(sql: string, params?: unknown[], options?: PGliteQueryOptions): Promise<{ rows: Row[] }>
   exec(sql: string): Promise<unknown>
   transaction<T>(fn: (tx: PGliteTransactionLike) => Promise<T>): Promise<T>
   /** Resolves to the function that stops listening. */
@@ -15,8 +15,15 @@ export interface PGliteLike {
   close(): Promise<void>
 }
 
+interface PGliteQueryOptions {
+  parsers?: Record<number, (value: string, typeId: number) => unknown>
+}
+
+// Counts and `seq` are bigint; as JavaScript numbers once, here, rather than at every read.
+const INT8_AS_NUMBER: PGliteQueryOptions = { parsers: { 20: (value) => Number(value) } }
+
 interface PGliteTransactionLike {
-  query<Row>(sql: string, params?: unknown[]): Promise<{ rows: Row[] }>
+  query<Row>(sql: string, params?: unknown[], options?: PGliteQueryOptions): Promise<{ rows: Row[] }>
   exec(sql: string): Promise<unknown>
 }
 
@@ -46,7 +53,7 @@ export function wrapPglite(pglite: PGliteLike, description: string, onClose: () 
   const on = (target: PGliteTransactionLike): Queryable => ({
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
       try {
-        const result = await target.query<Row>(sql, params as unknown[] | undefined)
+        const result = await target.query<Row>(sql, params as unknown[] | undefined, INT8_AS_NUMBER)
         return { rows: result.rows }
       } catch (error) {
         throw translateError(error, description)

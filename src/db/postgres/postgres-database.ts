@@ -22,6 +22,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     connectionString: url,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    types: { getTypeParser: typeParser },
   })
   // An idle client that loses its server emits here; without a listener the
   // process would crash. The next query reports the outage to its caller.
@@ -90,6 +91,11 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   }
   return database
 }
+
+// Counts and `seq` are bigint; as JavaScript numbers once, here, rather than at every read.
+const INT8_OID = 20
+const typeParser = ((oid: number, format?: 'text' | 'binary') =>
+  oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser
 
 /** The URL without its password, for messages. */
 export function describeUrl(url: string): string {

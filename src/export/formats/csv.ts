@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync'
-import type { Message } from '../../tracker/types.js'
+import type { Message } from '../../model/types.js'
 import type { Encoder } from '../types.js'
 
 export const CSV_COLUMNS = ['session_id', 'seq', 'message_id', 'created_at', 'role', 'content', 'audio_url', 'user_id', 'metadata'] as const

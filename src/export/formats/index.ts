@@ -1,5 +1,5 @@
-import { ValidationError } from '../../errors.js'
-import { EXPORT_FORMAT_NAMES, ONE_SESSION_FORMATS, type ExportFormatName } from '../format-names.js'
+import { ValidationError } from '../../model/errors.js'
+import { EXPORT_FORMAT_NAMES, ONE_SESSION_FORMATS, type ExportFormatName } from '../../model/export-formats.js'
 import type { Encoder } from '../types.js'
 import { encodeCsv } from './csv.js'
 import { encodeJson } from './json.js'

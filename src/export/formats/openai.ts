@@ -1,4 +1,4 @@
-import type { Message } from '../../tracker/types.js'
+import type { Message } from '../../model/types.js'
 import { argumentsText, toolInfo } from '../tool-rows.js'
 import type { Encoder } from '../types.js'
 

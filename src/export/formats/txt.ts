@@ -1,4 +1,4 @@
-import type { Message, Session } from '../../tracker/types.js'
+import type { Message, Session } from '../../model/types.js'
 import type { Encoder } from '../types.js'
 
 const LABELS: Record<Message['role'], string> = { user: 'User', assistant: 'Assistant', system: 'System', tool: 'Tool' }

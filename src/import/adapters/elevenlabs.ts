@@ -1,6 +1,6 @@
 // ElevenLabs Agents: the conversation (GET /v1/convai/conversations/{id}), or
 // the `post_call_transcription` webhook body `{"type", "event_timestamp", "data"}`.
-import type { Role } from '../../tracker/types.js'
+import type { Role } from '../../model/types.js'
 import { pointerTo, PayloadReader, plusSeconds } from '../reader.js'
 import type { ImportedMessage, ImportedSession } from '../types.js'
 import {

@@ -1,7 +1,7 @@
 // LiveKit Agents: the session report (`SessionReport.to_dict()`, what
 // `ctx.make_session_report()` gives an `on_session_end` callback), whose
 // `chat_history.items` are the turns, tool calls and handoffs.
-import type { Role } from '../../tracker/types.js'
+import type { Role } from '../../model/types.js'
 import { pointerTo, PayloadReader, secondsBetween } from '../reader.js'
 import type { ImportedMessage, ImportedSession } from '../types.js'
 import {

@@ -2,7 +2,7 @@
 // or a request/completion body holding one (`{"model", "messages": [...]}`).
 // Chat has no call id and no times: the id is a hash of the content, the
 // times are the file's (see ImportContext.modifiedAt).
-import type { Role } from '../../tracker/types.js'
+import type { Role } from '../../model/types.js'
 import { contentHashId } from '../ids.js'
 import { pointerTo, PayloadReader } from '../reader.js'
 import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession } from '../types.js'

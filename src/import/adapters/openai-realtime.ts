@@ -3,7 +3,7 @@
 // `previous_item_id`, not by arrival: a user's transcript often arrives after
 // the assistant has answered. Events have no times of their own; a
 // `received_at` (ISO or epoch) that a logger added to each event is used.
-import type { Role } from '../../tracker/types.js'
+import type { Role } from '../../model/types.js'
 import { contentHashId, importedSessionId } from '../ids.js'
 import { pointerTo, PayloadReader, secondsBetween } from '../reader.js'
 import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession } from '../types.js'

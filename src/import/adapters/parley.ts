@@ -3,7 +3,7 @@
 // `{"session", "messages"}`. Ids are kept as they are. What the database
 // derives (is_active, duration_seconds, message_count, seq, user_id of a
 // message) is derived again by the database it goes into.
-import { ROLES, type Role } from '../../tracker/types.js'
+import { ROLES, type Role } from '../../model/types.js'
 import { pointerTo, PayloadReader } from '../reader.js'
 import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession } from '../types.js'
 import { iso, roundSeconds, type Json } from './shared.js'

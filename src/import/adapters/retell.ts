@@ -1,6 +1,6 @@
 // Retell: the call object (GET /v2/get-call/{id}), or the `call_ended` /
 // `call_analyzed` webhook body `{"event", "call"}` that carries it.
-import type { Role } from '../../tracker/types.js'
+import type { Role } from '../../model/types.js'
 import { pointerTo, PayloadReader, plusSeconds } from '../reader.js'
 import type { ImportedMessage, ImportedSession } from '../types.js'
 import {

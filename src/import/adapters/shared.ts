@@ -1,6 +1,6 @@
 // What every adapter does the same way: ids, `metadata.source`, and the
 // residue that makes each item and session round-trip exactly.
-import type { Metadata, Role } from '../../tracker/types.js'
+import type { Metadata, Role } from '../../model/types.js'
 import { importedMessageId, importedSessionId } from '../ids.js'
 import { applyResidue, residue } from '../lossless.js'
 import { PayloadReader } from '../reader.js'

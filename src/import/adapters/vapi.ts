@@ -1,6 +1,6 @@
 // Vapi: the `end-of-call-report` server message (the webhook body
 // `{"message": {...}}`), one call per report; a file may hold an array of them.
-import type { Role } from '../../tracker/types.js'
+import type { Role } from '../../model/types.js'
 import { pointerTo, PayloadReader, plusSeconds, secondsBetween } from '../reader.js'
 import type { ImportedMessage, ImportedSession } from '../types.js'
 import {

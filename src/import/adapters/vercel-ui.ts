@@ -3,7 +3,7 @@
 // (`tool-<name>`, `dynamic-tool`) become rows; every other part is kept raw.
 // Without a chat id the call id is a hash of the content; times come from
 // `metadata.createdAt` when a message has it, else the file's.
-import type { Role } from '../../tracker/types.js'
+import type { Role } from '../../model/types.js'
 import { contentHashId } from '../ids.js'
 import { pointerTo, PayloadReader, secondsBetween } from '../reader.js'
 import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession } from '../types.js'

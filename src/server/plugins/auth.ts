@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Database } from '../../db/database.js'
-import { verifyApiKey, type Scope } from '../api-keys.js'
-import { ForbiddenError, UnauthorizedError } from '../http-errors.js'
+import { verifyApiKey, type Scope } from '../../tracker/api-keys.js'
+import { ForbiddenError, UnauthorizedError } from '../../model/errors.js'
 import { createJwtVerifier, type JwtOptions } from '../jwt.js'
 
 /**

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
-import { ParleyError } from '../../errors.js'
+import { ParleyError } from '../../model/errors.js'
+import { schemaValidationError, type SchemaError } from '../schema-error.js'
 import { wireError } from '../wire-error.js'
 
 // Fastify's own errors for what a client sent.
@@ -17,22 +18,15 @@ const fastifyCodes: Record<string, [number, string]> = {
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ParleyError, request, reply) => {
-    if (error instanceof ParleyError) {
-      const wire = wireError(error, request.log)
+    const fastifyError = error as FastifyError
+    const translated = fastifyError.validation
+      ? schemaValidationError(fastifyError.validation as SchemaError[], fastifyError.validationContext ?? 'body', fastifyError.validationContext)
+      : error
+    if (translated instanceof ParleyError) {
+      const wire = wireError(translated, request.log)
       if (wire.retryAfterSeconds !== undefined) reply.header('retry-after', String(wire.retryAfterSeconds))
       if (wire.status === 401) reply.header('www-authenticate', 'Bearer')
       return send(reply, wire.status, wire.code, wire.message, wire.details)
-    }
-    const fastifyError = error as FastifyError
-    if (fastifyError.validation) {
-      const first = fastifyError.validation[0]
-      const path = (first?.instancePath ?? '').replace(/^\//, '').replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')
-      const params = (first?.params ?? {}) as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] }
-      const leaf = params.missingProperty ?? params.additionalProperty
-      const field = [path, leaf].filter(Boolean).join('.') || fastifyError.validationContext || 'body'
-      const allowed = params.allowedValues ? ` (${params.allowedValues.join(', ')})` : ''
-      const why = params.additionalProperty ? 'is not a known field' : `${first?.message ?? 'is invalid'}${allowed}`
-      return send(reply, 400, 'VALIDATION_FAILED', `${field}: ${why}`, { field, in: fastifyError.validationContext })
     }
     const known = fastifyError.code ? fastifyCodes[fastifyError.code] : undefined
     if (known) return send(reply, known[0], known[1], fastifyError.message, {})

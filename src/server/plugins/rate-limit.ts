@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { RateLimitedError } from '../http-errors.js'
+import { RateLimitedError } from '../../model/errors.js'
 
 /** At most `max` requests per `timeWindowMs` for one key (or one IP without a key). */
 export interface RateLimitOptions {

@@ -2,14 +2,13 @@ import { Readable } from 'node:stream'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { Type } from 'typebox'
-import { ValidationError } from '../../errors.js'
+import { ValidationError } from '../../model/errors.js'
 import { EXPORT_FORMAT_NAMES, exportFormat, type ExportFormat } from '../../export/formats/index.js'
-import { oneSession, readSessions } from '../../export/read-sessions.js'
+import { oneSession, readSessions } from '../../tracker/session-reads.js'
 import type { SessionExport } from '../../export/types.js'
 import { ErrorSchema, SessionParams } from '../../protocol/schemas.js'
 import type { Tracker } from '../../tracker/tracker.js'
-import { ForbiddenError } from '../http-errors.js'
-import { ownedSession } from '../session-access.js'
+import { reachableSession, userScope } from '../session-access.js'
 
 const Format = Type.Enum([...EXPORT_FORMAT_NAMES])
 const Uuid = Type.String({ format: 'uuid' })
@@ -62,7 +61,7 @@ export function exportRoutes(tracker: Tracker) {
       },
       async (request, reply) => {
         const format = exportFormat(request.query.format ?? 'json')
-        const session = await ownedSession(tracker, request.principal, request.params.session_id)
+        const session = await reachableSession(tracker, request.principal, request.params.session_id)
         return sendExport(reply, format, `parley-${session.sessionId}`, oneSession(tracker.database, session))
       },
     )
@@ -85,14 +84,10 @@ export function exportRoutes(tracker: Tracker) {
         if (format.oneSession) {
           throw new ValidationError('format', `${format.name} holds one conversation: use GET /v1/sessions/{session_id}/export`)
         }
-        const boundUser = principal?.userId
-        if (boundUser && query.user_id && query.user_id.toLowerCase() !== boundUser) {
-          throw new ForbiddenError('USER_MISMATCH', 'this key may only export its own user’s sessions')
-        }
         const from = query.from === undefined ? null : new Date(query.from)
         const to = query.to === undefined ? null : new Date(query.to)
         if (from && to && from >= to) throw new ValidationError('to', 'must be after from')
-        const userId = boundUser ?? query.user_id?.toLowerCase() ?? null
+        const userId = userScope(principal, query.user_id) ?? null
         return sendExport(reply, format, 'parley-export', readSessions(tracker.database, { userId, from, to }))
       },
     )

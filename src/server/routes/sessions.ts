@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ValidationError } from '../../errors.js'
-import { endedToWire, messageFromWire, messageToWire, sessionToWire } from '../../protocol/convert.js'
+import { ValidationError } from '../../model/errors.js'
+import { endedToWire, messageToWire, sessionToWire } from '../../protocol/convert.js'
 import {
   AddMessagesBody,
   EndedSessionSchema,
@@ -19,8 +19,9 @@ import {
   StartSessionBody,
 } from '../../protocol/schemas.js'
 import type { Tracker } from '../../tracker/tracker.js'
-import { ForbiddenError } from '../http-errors.js'
-import { assertReachable, ownedSession, startSessionAs } from '../session-access.js'
+import { PAGE_LIMITS } from '../../model/limits.js'
+import { ingestFor } from '../ingest.js'
+import { assertReachable, reachableSession, userScope } from '../session-access.js'
 
 const errors = {
   400: ErrorSchema,
@@ -72,7 +73,7 @@ export function sessionRoutes(tracker: Tracker) {
         },
       },
       async (request, reply) => {
-        const { session, created } = await startSessionAs(tracker, request.principal, request.body)
+        const { session, created } = await ingestFor(tracker, request.principal).start(request.body)
         return reply.status(created ? 201 : 200).send(sessionToWire(session))
       },
     )
@@ -91,14 +92,12 @@ export function sessionRoutes(tracker: Tracker) {
         },
       },
       async (request, reply) => {
-        const { session_id: sessionId } = request.params
-        await reachable(request, sessionId)
         const { messages, ...single } = request.body
         if (messages && Object.keys(single).length > 0) {
           throw new ValidationError('messages', 'send one message or {messages: [...]}, not both')
         }
-        const inputs = messages ?? [single as MessageInputWire]
-        const stored = await tracker.addMessages(inputs.map((input) => messageFromWire(sessionId, input)))
+        const body = messages ? { messages } : { message: single as MessageInputWire }
+        const stored = await ingestFor(tracker, request.principal).add(request.params.session_id, body, { lonePrefix: '' })
         return reply.status(201).send({ messages: stored.map(messageToWire) })
       },
     )
@@ -117,10 +116,7 @@ export function sessionRoutes(tracker: Tracker) {
         },
       },
       async (request) => {
-        const { session_id: sessionId } = request.params
-        await reachable(request, sessionId)
-        const reason = request.body.reason
-        return endedToWire(await tracker.endSession(sessionId, reason === undefined ? {} : { reason }))
+        return endedToWire(await ingestFor(tracker, request.principal).end(request.params.session_id, request.body.reason))
       },
     )
 
@@ -130,7 +126,7 @@ export function sessionRoutes(tracker: Tracker) {
         config: { scope: 'read' },
         schema: { summary: 'A session, with its message count', security, params: SessionParams, response: { 200: SessionSchema, ...errors } },
       },
-      async (request) => sessionToWire(await ownedSession(tracker, request.principal, request.params.session_id)),
+      async (request) => sessionToWire(await reachableSession(tracker, request.principal, request.params.session_id)),
     )
 
     app.get(
@@ -148,7 +144,7 @@ export function sessionRoutes(tracker: Tracker) {
       async (request) => {
         const { session_id: sessionId } = request.params
         await reachable(request, sessionId)
-        const limit = request.query.limit === undefined ? 100 : Number(request.query.limit)
+        const limit = request.query.limit === undefined ? PAGE_LIMITS.messages.default : Number(request.query.limit)
         const messages = await tracker.listMessages(sessionId, {
           limit,
           ...(request.query.after !== undefined && { after: request.query.after }),
@@ -168,12 +164,7 @@ export function sessionRoutes(tracker: Tracker) {
       },
       async (request) => {
         const query = request.query
-        const boundUser = request.principal?.userId
-        if (boundUser && query.user_id && query.user_id.toLowerCase() !== boundUser) {
-          throw new ForbiddenError('USER_MISMATCH', 'this key may only list its own user’s sessions')
-        }
-        const userId = boundUser ?? query.user_id
-        if (query.limit !== undefined && Number(query.limit) < 1) throw new ValidationError('limit', 'must be at least 1')
+        const userId = userScope(request.principal, query.user_id)
         const page = await tracker.listSessions({
           ...(userId !== undefined && { userId }),
           ...(query.active !== undefined && { active: query.active === 'true' }),

@@ -1,15 +1,16 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { RawData, WebSocket } from 'ws'
-import { ConflictError, UnavailableError, ValidationError } from '../../errors.js'
+import { ConflictError, UnavailableError, ValidationError } from '../../model/errors.js'
 import type { ClientFrame, Ref, ServerFrame, SubscribeFrameWire, TopicWire } from '../../protocol/stream-frames.js'
 import type { Tracker } from '../../tracker/tracker.js'
-import { ForbiddenError, UnauthorizedError } from '../http-errors.js'
+import { ForbiddenError, UnauthorizedError } from '../../model/errors.js'
 import { assertScope, type Authenticate, type Principal } from '../plugins/auth.js'
 import { errorFrame } from './error-frame.js'
 import { ingestFrames, type AckBody } from './ingest.js'
 import { parseFrame } from './parse-frame.js'
 import type { ChangeFeed, Subscriber, Topic } from './subscriptions.js'
-import { ownedSession } from '../session-access.js'
+import { reachableSession, userScope } from '../session-access.js'
+import { validateSessionId } from '../../model/validate.js'
 
 /** Close code for a socket that did not authenticate (the 4000s are the application's). */
 export const CLOSE_UNAUTHORIZED = 4401
@@ -185,12 +186,8 @@ export class StreamConnection implements Subscriber {
 
   private async subscribe(frame: SubscribeFrameWire): Promise<AckBody> {
     const topic = this.topicOf(frame)
-    const boundUser = this.principal!.userId
-    if ('sessionId' in topic) {
-      await ownedSession(this.deps.tracker, this.principal!, topic.sessionId)
-    } else if ('userId' in topic && boundUser && topic.userId.toLowerCase() !== boundUser) {
-      throw new ForbiddenError('USER_MISMATCH', 'this key may only follow its own user’s sessions')
-    }
+    if ('sessionId' in topic) await reachableSession(this.deps.tracker, this.principal, topic.sessionId)
+    else if ('userId' in topic) userScope(this.principal, topic.userId)
     const key = topicKey(topic)
     if (!this.topics.has(key) && this.topics.size >= this.deps.limits.maxSubscriptions) {
       throw new ValidationError(frame.session_id ? 'session_id' : 'user_id', `this socket already holds ${this.topics.size} subscriptions, the most allowed; unsubscribe first`, 'TOO_MANY_SUBSCRIPTIONS')
@@ -207,7 +204,7 @@ export class StreamConnection implements Subscriber {
       throw new ValidationError(frame.all ? 'all' : 'user_id', 'send one of session_id, user_id or all')
     }
     if (frame.session_id) return { sessionId: frame.session_id.toLowerCase() }
-    if (frame.user_id) return { userId: frame.user_id.toLowerCase() }
+    if (frame.user_id) return { userId: validateSessionId(frame.user_id, 'user_id') }
     // A key bound to a user follows all it may read: its user's sessions.
     if (frame.all) return this.principal!.userId ? { userId: this.principal!.userId } : { all: true }
     throw new ValidationError('session_id', 'is required (or user_id, for all of a user’s sessions, or all: true)')

@@ -1,5 +1,6 @@
 import { Compile } from 'typebox/compile'
-import { ValidationError } from '../../errors.js'
+import { ValidationError } from '../../model/errors.js'
+import { schemaValidationError, type SchemaError } from '../schema-error.js'
 import { CLIENT_FRAMES, type ClientFrame, type ClientFrameType, type Ref } from '../../protocol/stream-frames.js'
 
 const validators = Object.fromEntries(
@@ -8,13 +9,6 @@ const validators = Object.fromEntries(
 
 /** A frame as read: its `ref` (when it had a usable one), and the frame or why it was refused. */
 export type ParsedFrame = { ref: Ref; frame: ClientFrame; error?: undefined } | { ref: Ref; frame?: undefined; error: ValidationError }
-
-interface SchemaError {
-  keyword: string
-  instancePath: string
-  params: { requiredProperties?: string[]; additionalProperties?: string[]; allowedValues?: unknown[]; type?: string }
-  message: string
-}
 
 /**
  * Reads one text frame: JSON, a known `type`, and the fields its schema
@@ -41,24 +35,5 @@ export function parseFrame(text: string): ParsedFrame {
   }
   const validator = validators[type as ClientFrameType]
   if (validator.Check(value)) return { ref, frame: value as ClientFrame }
-  return { ref, error: describeErrors([...validator.Errors(value)] as SchemaError[]) }
-}
-
-function describeErrors(errors: SchemaError[]): ValidationError {
-  // `additionalProperties: false` also yields a bare "schema is false" per field.
-  const useful = errors.filter((error) => error.keyword !== 'boolean')
-  const first = useful[0] ?? errors[0]
-  if (!first) return new ValidationError('frame', 'is invalid')
-  const path = first.instancePath.replace(/^\//, '').replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')
-  const leaf = first.params.requiredProperties?.[0] ?? first.params.additionalProperties?.[0]
-  const field = [path, leaf].filter(Boolean).join('.') || 'frame'
-  if (first.params.requiredProperties) return new ValidationError(field, 'is required')
-  if (first.params.additionalProperties) return new ValidationError(field, 'is not a known field')
-  // A union reports each branch: name the types it would take.
-  const branches = useful.filter((error) => error.instancePath === first.instancePath && error.keyword === 'type')
-  if (useful.some((error) => error.instancePath === first.instancePath && error.keyword === 'anyOf') && branches.length > 1) {
-    return new ValidationError(field, `must be ${branches.map((error) => error.params.type).join(' or ')}`)
-  }
-  const allowed = first.params.allowedValues ? ` (${first.params.allowedValues.join(', ')})` : ''
-  return new ValidationError(field, `${first.message}${allowed}`)
+  return { ref, error: schemaValidationError([...validator.Errors(value)] as SchemaError[], 'frame') }
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Tracker } from '../../tracker/tracker.js'
 import { StreamConnection, type ConnectionLimits } from './connection.js'
 import { createChangeFeed } from './subscriptions.js'
-import { MAX_BODY_BYTES } from '../../protocol/limits.js'
+import { MAX_BODY_BYTES } from '../../model/limits.js'
 
 /** Timers and limits of `GET /v1/stream`. */
 export interface StreamOptions extends ConnectionLimits {

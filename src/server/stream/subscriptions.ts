@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/database.js'
-import { UnavailableError } from '../../errors.js'
+import { UnavailableError } from '../../model/errors.js'
 import { messageToWire } from '../../protocol/convert.js'
 import type { MessageCreatedEvent, SessionEndedEvent, SessionStartedEvent } from '../../protocol/stream-frames.js'
 import { selectMessagesByIds } from '../../queries/messages.sql.js'
-import type { Message } from '../../tracker/types.js'
+import type { Message } from '../../model/types.js'
 
 /** Most message notifications whose rows are read in one query. */
 const MAX_MESSAGE_NOTIFICATIONS_PER_READ = 1000
@@ -81,7 +81,7 @@ export function createChangeFeed(database: Database, log: FastifyBaseLogger): Ch
       const event: MessageCreatedEvent = {
         type: 'message.created',
         session_id: row.sessionId,
-        message: messageToWire({ ...row, seq: Number(row.seq) }),
+        message: messageToWire(row),
       }
       for (const subscriber of recipients.get(key)!) subscriber.deliver(event)
     }

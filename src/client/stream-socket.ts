@@ -2,9 +2,9 @@
 // socket per client, reconnected with backoff and re-subscribed when it drops.
 import { storedMessageFromWire } from '../protocol/convert.js'
 import type { AckFrame, ServerFrame, TopicWire } from '../protocol/stream-frames.js'
-import type { Message } from '../tracker/types.js'
+import type { Message } from '../model/types.js'
 import { backoffDelay } from './backoff.js'
-import { ClientClosedError, errorFromFrame, type ParleyError } from './errors.js'
+import { ClientClosedError, errorFromWire, type ParleyError } from '../model/errors.js'
 
 /** What a subscriber receives, in the library's camelCase shapes. */
 export type LiveEvent =
@@ -53,7 +53,7 @@ interface Waiter {
 const OPEN = 1
 
 /** The client's WebSocket: live events for `subscribe`, and ingest with `transport: 'websocket'`. Opened on first use. */
-export class LiveFeed {
+export class StreamSocket {
   readonly #options: LiveOptions
   /** Who follows what, by topic key (`session:…`, `user:…`, `all`). */
   readonly #handlers = new Map<string, { topic: TopicWire; handlers: Set<Handler> }>()
@@ -183,7 +183,7 @@ export class LiveFeed {
       if (!waiter) return
       this.#waiters.delete(frame.ref as number)
       if (frame.type === 'ack') waiter.resolve(frame)
-      else waiter.reject(errorFromFrame(frame.error))
+      else waiter.reject(errorFromWire(frame.status, { error: frame.error }))
       return
     }
     const event = eventFromFrame(frame)

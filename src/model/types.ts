@@ -98,18 +98,67 @@ export interface SessionPage {
   nextCursor: string | null
 }
 
-/** Size limits checked before anything is written. */
-export interface Limits {
-  /** Largest `content` in UTF-8 bytes (default 256 KiB). */
-  maxContentBytes: number
-  /** Largest `metadata` as JSON, in bytes (default 64 KiB). */
-  maxMetadataBytes: number
-  /** Most messages in one `addMessages` call (default 500). */
-  maxMessagesPerCall: number
+export interface SearchOptions {
+  /** Words to find: `"a phrase"`, `or`, `-excluded` (PostgreSQL's websearch syntax). */
+  q: string
+  userId?: string
+  role?: Role
+  /** Only messages created at or after this time. */
+  from?: Date | string
+  /** Only messages created before this time. */
+  to?: Date | string
+  /** At most this many hits (default 20, at most 100). */
+  limit?: number
+  /** `nextCursor` of the previous page. */
+  cursor?: string
 }
 
-export const DEFAULT_LIMITS: Limits = {
-  maxContentBytes: 256 * 1024,
-  maxMetadataBytes: 64 * 1024,
-  maxMessagesPerCall: 500,
+/** A run of a snippet's text; `match` marks the words that matched. Render as text, never as HTML. */
+export interface SnippetSegment {
+  text: string
+  match: boolean
 }
+
+export interface SearchHit {
+  message: Message
+  sessionId: string
+  snippet: SnippetSegment[]
+}
+
+export interface SearchPage {
+  /** Newest first. */
+  hits: SearchHit[]
+  nextCursor: string | null
+}
+
+export interface StatsOptions {
+  /** Only sessions started at or after this time. */
+  from?: Date | string
+  /** Only sessions started before this time. */
+  to?: Date | string
+  userId?: string
+}
+
+/** Figures over the sessions started in a window; days and hours are UTC; null where there is nothing to measure. */
+export interface ConversationStats {
+  totals: { sessions: number; messages: number; activeNow: number }
+  sessionsPerDay: Array<{ day: string; count: number }>
+  durationSeconds: {
+    p50: number | null
+    p90: number | null
+    p99: number | null
+    /** Ended sessions above the previous bound and at most `leSeconds`; the last bucket (`leSeconds` null) holds the rest. */
+    buckets: Array<{ leSeconds: number | null; count: number }>
+  }
+  messagesPerSession: { avg: number | null; p50: number | null; p90: number | null; p99: number | null }
+  busiestHours: Array<{ hour: number; count: number }>
+}
+
+/** One session of an export and its messages in `seq` order, a page at a time (never all in memory). */
+export interface SessionExport {
+  session: Session
+  pages: AsyncIterable<Message[]>
+}
+
+/** What to export: one session, or the sessions of a user and/or started in [from, to). */
+export type ExportSelection = { sessionId: string } | { userId?: string | null; from?: Date | null; to?: Date | null }

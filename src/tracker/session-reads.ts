@@ -1,13 +1,9 @@
 import type { Queryable } from '../db/database.js'
-import { sessionNotFound } from '../errors.js'
+import { sessionNotFound } from '../model/errors.js'
+import { validateSessionId } from '../model/validate.js'
 import * as messageQueries from '../queries/messages.sql.js'
 import * as sessionQueries from '../queries/sessions.sql.js'
-import type { Message, Session } from '../tracker/types.js'
-import { exportSessionPage } from './export.sql.js'
-import type { SessionExport } from './types.js'
-
-/** What to export: one session, or the sessions of a user and/or started in [from, to). */
-export type ExportSelection = { sessionId: string } | { userId?: string | null; from?: Date | null; to?: Date | null }
+import type { ExportSelection, Message, Session, SessionExport } from '../model/types.js'
 
 // Rows per query: big enough that round trips don't dominate, small enough that memory stays flat.
 const MESSAGE_PAGE = 1000
@@ -17,8 +13,7 @@ const SESSION_PAGE = 200
 export async function* messagePages(database: Queryable, sessionId: string, pageSize = MESSAGE_PAGE): AsyncGenerator<Message[], void, undefined> {
   let afterSeq = 0
   for (;;) {
-    const { rows } = await database.query<Message>(messageQueries.listMessages, [sessionId, afterSeq, pageSize])
-    const page = rows.map((row) => ({ ...row, seq: Number(row.seq) }))
+    const { rows: page } = await database.query<Message>(messageQueries.listMessages, [sessionId, afterSeq, pageSize])
     if (page.length > 0) yield page
     if (page.length < pageSize) return
     afterSeq = page.at(-1)!.seq
@@ -26,18 +21,18 @@ export async function* messagePages(database: Queryable, sessionId: string, page
 }
 
 /** A session already read, with its messages to stream. */
-export function sessionExport(database: Queryable, session: Session, pageSize = MESSAGE_PAGE): SessionExport {
+export function withMessages(database: Queryable, session: Session, pageSize = MESSAGE_PAGE): SessionExport {
   return { session, pages: messagePages(database, session.sessionId, pageSize) }
 }
 
 /** An export of just this session. */
 export async function* oneSession(database: Queryable, session: Session, pageSize = MESSAGE_PAGE): AsyncGenerator<SessionExport, void, undefined> {
-  yield sessionExport(database, session, pageSize)
+  yield withMessages(database, session, pageSize)
 }
 
-/** The session, or SESSION_NOT_FOUND. */
+/** The session, or SESSION_NOT_FOUND (read before an export starts, so that nothing is written for a wrong id). */
 export async function readSession(database: Queryable, sessionId: string): Promise<Session> {
-  const { rows } = await database.query<Session>(sessionQueries.selectSession, [sessionId])
+  const { rows } = await database.query<Session>(sessionQueries.selectSession, [validateSessionId(sessionId)])
   if (!rows[0]) throw sessionNotFound(sessionId)
   return rows[0]
 }
@@ -54,13 +49,13 @@ export async function* readSessions(
 ): AsyncGenerator<SessionExport, void, undefined> {
   const messagePage = options.messagePage ?? MESSAGE_PAGE
   if ('sessionId' in selection) {
-    yield sessionExport(database, await readSession(database, selection.sessionId), messagePage)
+    yield withMessages(database, await readSession(database, selection.sessionId), messagePage)
     return
   }
   const sessionPage = options.sessionPage ?? SESSION_PAGE
   let cursor: [string, string] | [null, null] = [null, null]
   for (;;) {
-    const { rows }: { rows: Array<Session & { cursorStart: string }> } = await database.query(exportSessionPage, [
+    const { rows }: { rows: Array<Session & { cursorStart: string }> } = await database.query(sessionQueries.sessionPageOldestFirst, [
       selection.userId ?? null,
       cursor[0],
       cursor[1],
@@ -68,7 +63,7 @@ export async function* readSessions(
       selection.to?.toISOString() ?? null,
       sessionPage,
     ])
-    for (const { cursorStart: _, ...session } of rows) yield sessionExport(database, session, messagePage)
+    for (const { cursorStart: _, ...session } of rows) yield withMessages(database, session, messagePage)
     const last = rows.at(-1)
     if (!last || rows.length < sessionPage) return
     cursor = [last.cursorStart, last.sessionId]

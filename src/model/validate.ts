@@ -1,19 +1,26 @@
-import { ValidationError } from '../errors.js'
+import { ValidationError } from './errors.js'
+import { MAX_REASON_LENGTH, MAX_URL_LENGTH, PAGE_LIMITS, type Limits } from './limits.js'
+import { timeOrderedId } from './time-ordered-id.js'
 import {
   ROLES,
   type AddMessageInput,
-  type Limits,
   type ListMessagesOptions,
   type ListSessionsOptions,
   type Metadata,
   type Role,
+  type SearchOptions,
   type StartSessionInput,
+  type StatsOptions,
 } from './types.js'
-import { timeOrderedId } from '../protocol/time-ordered-id.js'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const MAX_REASON_LENGTH = 200
-const MAX_URL_LENGTH = 2048
+/** The one UUID rule: any version, any case, no braces or `urn:uuid:` prefix. */
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+const UUID = new RegExp(UUID_PATTERN)
+
+/** True for a UUID as Parley accepts it. */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value)
+}
 
 /** A message checked and normalised, ready for the batch insert. */
 export interface ValidMessage {
@@ -70,17 +77,14 @@ function validateMessage(input: AddMessageInput, limits: Limits, prefix: string)
     'metadata',
     'createdAt',
   ])
-  const role = value.role
-  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
-    throw new ValidationError(`${prefix}role`, `must be one of ${ROLES.join(', ')}; got ${describe(role)}`)
-  }
+  const role = requiredRole(value.role, `${prefix}role`)
   const id = optionalUuid(value.id, `${prefix}id`) ?? timeOrderedId()
   const sessionId = requiredUuid(value.sessionId, `${prefix}sessionId`)
   const content = text(value.content, `${prefix}content`, limits.maxContentBytes)
   const audioUrl = optionalUrl(value.audioUrl, `${prefix}audioUrl`)
   const { metadata, json } = metadataAndJson(value.metadata, `${prefix}metadata`, limits)
   const createdAt = optionalDate(value.createdAt, `${prefix}createdAt`)
-  return { id, sessionId, role: role as Role, content, audioUrl, metadata, metadataJson: json, createdAt }
+  return { id, sessionId, role, content, audioUrl, metadata, metadataJson: json, createdAt }
 }
 
 export function validateSessionId(value: unknown, field = 'sessionId'): string {
@@ -95,7 +99,7 @@ export function validateEndReason(value: unknown): string | null {
 
 export function validateListMessages(options: ListMessagesOptions | undefined): { after: string | null; limit: number } {
   const value = objectOf(options ?? {}, 'options', ['after', 'limit'])
-  return { after: optionalUuid(value.after, 'after'), limit: optionalLimit(value.limit, 100, 1000) }
+  return { after: optionalUuid(value.after, 'after'), limit: optionalLimit(value.limit, PAGE_LIMITS.messages) }
 }
 
 export function validateListSessions(options: ListSessionsOptions | undefined): {
@@ -112,19 +116,60 @@ export function validateListSessions(options: ListSessionsOptions | undefined): 
   if (value.active !== undefined && value.active !== null && typeof value.active !== 'boolean') {
     throw new ValidationError('active', `must be true or false; got ${describe(value.active)}`)
   }
-  if (value.cursor !== undefined && value.cursor !== null && typeof value.cursor !== 'string') {
-    throw new ValidationError('cursor', 'must be the nextCursor string of the previous page')
-  }
   return {
     userId: optionalUuid(value.userId, 'userId'),
     active: (value.active as boolean | undefined) ?? null,
     from: optionalDate(value.from, 'from'),
     to: optionalDate(value.to, 'to'),
-    limit: optionalLimit(value.limit, 50, 500),
-    cursor: (value.cursor as string | undefined) ?? null,
+    limit: optionalLimit(value.limit, PAGE_LIMITS.sessions),
+    cursor: optionalCursor(value.cursor),
     metadata: metadataFilter(value.metadata),
     minDuration: optionalSeconds(value.minDuration, 'minDuration'),
   }
+}
+
+export function validateSearch(options: SearchOptions | undefined): {
+  q: string
+  userId: string | null
+  role: Role | null
+  from: Date | null
+  to: Date | null
+  limit: number
+  cursor: string | null
+} {
+  const value = objectOf(options ?? {}, 'options', ['q', 'userId', 'role', 'from', 'to', 'limit', 'cursor'])
+  const q = text(value.q ?? '', 'q', MAX_URL_LENGTH)
+  if (q.trim() === '') throw new ValidationError('q', 'must hold the words to search for')
+  return {
+    q,
+    userId: optionalUuid(value.userId, 'userId'),
+    role: value.role === undefined || value.role === null ? null : requiredRole(value.role, 'role'),
+    from: optionalDate(value.from, 'from'),
+    to: optionalDate(value.to, 'to'),
+    limit: optionalLimit(value.limit, PAGE_LIMITS.search),
+    cursor: optionalCursor(value.cursor),
+  }
+}
+
+export function validateStats(options: StatsOptions | undefined): { userId: string | null; from: Date | null; to: Date | null } {
+  const value = objectOf(options ?? {}, 'options', ['userId', 'from', 'to'])
+  const from = optionalDate(value.from, 'from')
+  const to = optionalDate(value.to, 'to')
+  if (from && to && from > to) throw new ValidationError('to', 'must not be before from')
+  return { userId: optionalUuid(value.userId, 'userId'), from, to }
+}
+
+function requiredRole(value: unknown, field: string): Role {
+  if (typeof value !== 'string' || !(ROLES as readonly string[]).includes(value)) {
+    throw new ValidationError(field, `must be one of ${ROLES.join(', ')}; got ${describe(value)}`)
+  }
+  return value as Role
+}
+
+function optionalCursor(value: unknown): string | null {
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'string') throw new ValidationError('cursor', 'must be the nextCursor string of the previous page')
+  return value
 }
 
 function metadataFilter(value: unknown): Metadata | null {
@@ -158,7 +203,7 @@ function objectOf(value: unknown, field: string, allowed: readonly string[]): Re
 
 function requiredUuid(value: unknown, field: string): string {
   if (value === undefined || value === null) throw new ValidationError(field, 'is required')
-  if (typeof value !== 'string' || !UUID.test(value)) {
+  if (!isUuid(value)) {
     throw new ValidationError(field, `must be a UUID such as 0192f3a4-7b1c-7d2e-8f90-a1b2c3d4e5f6; got ${describe(value)}`)
   }
   return value.toLowerCase()
@@ -220,16 +265,31 @@ function containsNul(value: unknown): boolean {
   return false
 }
 
+// RFC 3339, as the wire carries times: a date, a time and an offset.
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+
 function optionalDate(value: unknown, field: string): Date | null {
   if (value === undefined || value === null) return null
-  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined
+  const date = value instanceof Date ? value : typeof value === 'string' ? parseTimestamp(value) : undefined
   if (!date || Number.isNaN(date.getTime())) {
-    throw new ValidationError(field, `must be a date or an ISO 8601 timestamp; got ${describe(value)}`)
+    throw new ValidationError(field, `must be a date or an RFC 3339 timestamp such as 2026-01-31T09:30:00Z; got ${describe(value)}`)
   }
   return date
 }
 
-function optionalLimit(value: unknown, fallback: number, max: number): number {
+/** A real instant, or undefined: no 30 February, no leap second (:60), no year 0. */
+function parseTimestamp(text: string): Date | undefined {
+  const match = TIMESTAMP.exec(text)
+  if (!match) return undefined
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined
+  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return undefined
+  const offset = match[8]!
+  if (offset.length === 6 && (Number(offset.slice(1, 3)) > 23 || Number(offset.slice(4)) > 59)) return undefined
+  return new Date(text.replace(' ', 'T'))
+}
+
+function optionalLimit(value: unknown, { default: fallback, max }: { default: number; max: number }): number {
   if (value === undefined || value === null) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
     throw new ValidationError('limit', `must be a whole number from 1 to ${max}; got ${describe(value)}`)

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Queryable } from '../db/database.js'
-import { NotFoundError, ValidationError } from '../errors.js'
+import { NotFoundError, ValidationError } from '../model/errors.js'
+import { isUuid } from '../model/validate.js'
 import * as queries from '../queries/api-keys.sql.js'
 
 export const SCOPES = ['ingest', 'read', 'admin'] as const
@@ -19,7 +20,6 @@ export interface ApiKey {
 }
 
 const KEY_PATTERN = /^pk_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$/
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex')
@@ -51,7 +51,7 @@ export function validateKeyOptions(options: { scope: string; userId?: string | n
   if (!(SCOPES as readonly string[]).includes(options.scope)) {
     throw new ValidationError('scope', `must be one of ${SCOPES.join(', ')}; got "${options.scope}"`)
   }
-  if (options.userId && !UUID.test(options.userId)) throw new ValidationError('user_id', 'must be a UUID')
+  if (options.userId && !isUuid(options.userId)) throw new ValidationError('user_id', 'must be a UUID')
 }
 
 /** The key a bearer token names, if it exists, matches and is not revoked. */
