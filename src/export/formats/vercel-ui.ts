@@ -42,8 +42,8 @@ export interface UIMessageBuilder {
 export function uiMessages(): UIMessageBuilder {
   const held: UIMessage[] = []
   let current: { message: UIMessage; item: string | undefined } | undefined
-  // Insertion order is call order: a result that names no call answers the oldest.
-  const open = new Map<string, ToolPart>()
+  // In call order, each under the id its row gave (a repeated one is written under the row's id): a result that names no call answers the oldest.
+  const open: Array<{ callId: string | undefined; part: ToolPart }> = []
   const used = new Set<string>()
 
   const uniqueId = (callId: string | undefined, row: Message) => {
@@ -63,8 +63,8 @@ export function uiMessages(): UIMessageBuilder {
     current = { message: { id: row.id, role, metadata: { ...row.metadata, created_at: row.createdAt.toISOString() }, parts: [part] }, item }
   }
   const release = () => {
-    if (open.size > 0 && held.length <= OPEN_CALL_WINDOW) return []
-    open.clear()
+    if (open.length > 0 && held.length <= OPEN_CALL_WINDOW) return []
+    open.length = 0
     return held.splice(0)
   }
 
@@ -78,16 +78,15 @@ export function uiMessages(): UIMessageBuilder {
       const toolName = tool.name ?? 'tool'
       if (tool.kind === 'call') {
         const part: ToolPart = { type: 'dynamic-tool', toolName, toolCallId: uniqueId(tool.callId, row), input: argumentsValue(tool.arguments), state: 'input-available' }
-        open.set(part.toolCallId, part)
+        open.push({ callId: tool.callId, part })
         add(row, part)
         return release()
       }
-      const callId = tool.callId ?? open.keys().next().value
-      const call = callId === undefined ? undefined : open.get(callId)
+      const answered = tool.callId === undefined ? (open.length > 0 ? 0 : -1) : open.findIndex((call) => call.callId === tool.callId)
       const outcome = tool.isError ? { state: 'output-error' as const, errorText: row.content } : { state: 'output-available' as const, output: row.content }
-      if (call) {
-        open.delete(call.toolCallId)
-        Object.assign(call, outcome)
+      if (answered >= 0) {
+        Object.assign(open[answered]!.part, outcome)
+        open.splice(answered, 1)
       } else {
         // A result whose call is not here (or was already answered) still shows, under an id of its own.
         add(row, { type: 'dynamic-tool', toolName, toolCallId: uniqueId(tool.callId, row), input: {}, ...outcome })
@@ -97,7 +96,7 @@ export function uiMessages(): UIMessageBuilder {
     end() {
       if (current) held.push(current.message)
       current = undefined
-      open.clear()
+      open.length = 0
       return held.splice(0)
     },
   }
