@@ -17,13 +17,16 @@ const MAX_LAST_CUE_SECONDS = 30
 
 const SPEAKERS: Partial<Record<Message['role'], string>> = { user: 'User', assistant: 'Assistant' }
 
+// Both formats write milliseconds: times are compared as written, or an end 0.3 ms after its start would be a zero-length cue.
+const toMillis = (seconds: number) => Math.round(seconds * 1000) / 1000
+
 function offset(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? toMillis(value) : undefined
 }
 
-/** Seconds from the session's start: `metadata.start_s`, else `created_at − started_at` (never negative). */
+/** Seconds from the session's start, to the millisecond: `metadata.start_s`, else `created_at − started_at` (never negative). */
 export function startOffset(message: Message, session: Session): number {
-  return offset(message.metadata.start_s) ?? Math.max(0, (message.createdAt.getTime() - session.startedAt.getTime()) / 1000)
+  return offset(message.metadata.start_s) ?? toMillis(Math.max(0, (message.createdAt.getTime() - session.startedAt.getTime()) / 1000))
 }
 
 /** The end: `metadata.end_s`, else the next cue's start, else the session's end (within 30 s), else start + 2 s. */
@@ -40,7 +43,7 @@ function endOffset(message: Message, start: number, nextStart: number | undefine
  * of one session as cues, in order. Looks one message ahead for the end.
  */
 export async function* cuesOf({ session, pages }: SessionExport): AsyncGenerator<Cue, void, undefined> {
-  const sessionEnd = session.endedAt ? (session.endedAt.getTime() - session.startedAt.getTime()) / 1000 : undefined
+  const sessionEnd = session.endedAt ? toMillis((session.endedAt.getTime() - session.startedAt.getTime()) / 1000) : undefined
   let pending: { message: Message; start: number } | undefined
   let index = 0
   const cue = (message: Message, start: number, nextStart: number | undefined): Cue => ({

@@ -43,3 +43,18 @@ export function argumentsValue(value: unknown): unknown {
     return value
   }
 }
+
+function sourceOf(message: Message): Record<string, unknown> {
+  const source = message.metadata.source
+  return typeof source === 'object' && source !== null && !Array.isArray(source) ? (source as Record<string, unknown>) : {}
+}
+
+/** The key of the provider item an imported row came from (`metadata.source.item`): the rows of one item share it. */
+export function sourceItem(message: Message): string | undefined {
+  return text(sourceOf(message).item)
+}
+
+/** The platform's own role of an imported row (`metadata.source.role`), e.g. `developer` for a `system` row. */
+export function sourceRole(message: Message): string | undefined {
+  return text(sourceOf(message).role)
+}

@@ -214,12 +214,15 @@ describe('export formats', () => {
     )
   })
 
-  it('openai: the chat messages array; a tool call is the assistant’s tool_calls, its result a tool message', async () => {
+  it('openai: the chat messages array; an assistant turn and its tool calls are one message, a result a tool message', async () => {
     const messages = JSON.parse((await run('openai', [exported(session(), call)])).text)
     expect(messages).toEqual([
       { role: 'user', content: 'Hello, I need help' },
-      { role: 'assistant', content: 'Sure, "happy" to help.\n\nWhat is it?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"id":7}' } }] },
+      {
+        role: 'assistant',
+        content: 'Sure, "happy" to help.\n\nWhat is it?',
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"id":7}' } }],
+      },
       { role: 'tool', content: '{"ok":true}', tool_call_id: 'call_1' },
       { role: 'system', content: 'You are helpful' },
       { role: 'user', content: '=SUM(A1:A2)' },
@@ -227,24 +230,21 @@ describe('export formats', () => {
     ])
   })
 
-  it('vercel-ui: AI SDK v5 UIMessage[] with text parts; a tool row is a dynamic-tool part', async () => {
+  it('vercel-ui: UIMessage[] with text parts; a tool call is one dynamic-tool part that its result completes', async () => {
     const messages = JSON.parse((await run('vercel-ui', [exported(session(), call)])).text)
-    expect(messages).toHaveLength(call.length)
     expect(messages[0]).toEqual({
       id: call[0]!.id,
       role: 'user',
       metadata: { start_s: 0.5, end_s: 2, created_at: call[0]!.createdAt.toISOString() },
       parts: [{ type: 'text', text: 'Hello, I need help' }],
     })
-    expect(messages[2]).toMatchObject({
-      id: call[2]!.id,
-      role: 'assistant',
-      parts: [{ type: 'dynamic-tool', toolName: 'lookup', toolCallId: 'call_1', state: 'input-available', input: { id: 7 } }],
-    })
-    expect(messages[3].parts).toEqual([
+    expect(messages[2]).toMatchObject({ id: call[2]!.id, role: 'assistant' })
+    expect(messages[2].parts).toEqual([
       { type: 'dynamic-tool', toolName: 'lookup', toolCallId: 'call_1', state: 'output-available', input: { id: 7 }, output: '{"ok":true}' },
     ])
-    expect(messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'assistant', 'assistant', 'system', 'user', 'assistant'])
+    // The result row is no message of its own.
+    expect(messages.map((m: { id: string }) => m.id)).toEqual([0, 1, 2, 4, 5, 6].map((index) => call[index]!.id))
+    expect(messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'assistant', 'system', 'user', 'assistant'])
   })
 
   it('refuses an unknown format naming the field and the known ones', () => {

@@ -1,8 +1,9 @@
 import type { Message } from '../../model/types.js'
-import { argumentsValue, toolInfo } from '../tool-rows.js'
+import { argumentsValue, sourceItem, toolInfo } from '../tool-rows.js'
 import type { Encoder } from '../types.js'
 
 type TextPart = { type: 'text'; text: string }
+type StepStartPart = { type: 'step-start' }
 type ToolPart = {
   type: 'dynamic-tool'
   toolName: string
@@ -10,53 +11,114 @@ type ToolPart = {
   input: unknown
 } & ({ state: 'input-available' } | { state: 'output-available'; output: unknown } | { state: 'output-error'; errorText: string })
 
-/** A Vercel AI SDK v5 `UIMessage`. */
+/** A Vercel AI SDK `UIMessage` (v5 and v6). */
 export interface UIMessage {
   id: string
   role: 'system' | 'user' | 'assistant'
   metadata: Record<string, unknown>
-  parts: Array<TextPart | ToolPart>
+  parts: Array<TextPart | StepStartPart | ToolPart>
+}
+
+/** Messages held back for a call's result at most: past this, the call is written without it (`input-available`). */
+export const OPEN_CALL_WINDOW = 1000
+
+/** Rows in, UI messages out, in order; see {@link uiMessages}. */
+export interface UIMessageBuilder {
+  /** The messages this row lets go (none while a call before it waits for its result). */
+  push(row: Message): UIMessage[]
+  /** Everything still held; calls without a result stay `input-available`. */
+  end(): UIMessage[]
 }
 
 /**
- * `UIMessage` has no tool role: a tool row is an assistant message with one
- * `dynamic-tool` part — `input-available` for the call, `output-available`
- * (or `output-error`) for its result, which repeats the call's input.
+ * Builds the UI messages of one session, a row at a time. `UIMessage` has no
+ * tool role: a tool call row is a `dynamic-tool` part of an assistant
+ * message, and its result row completes that same part (`output-available`
+ * with `output`, or `output-error` with `errorText`) instead of becoming a
+ * message, so each call appears once. Rows from one provider item
+ * (`metadata.source.item`) share one message, a `step-start` before text that
+ * follows a tool part; rows the tracker wrote are a message each.
  */
-function toolPart(message: Message, inputs: Map<string, unknown>): ToolPart {
-  const tool = toolInfo(message)
-  const toolCallId = tool.callId ?? message.id
-  const toolName = tool.name ?? 'tool'
-  if (tool.kind === 'call') {
-    const input = argumentsValue(tool.arguments)
-    inputs.set(toolCallId, input)
-    return { type: 'dynamic-tool', toolName, toolCallId, input, state: 'input-available' }
+export function uiMessages(): UIMessageBuilder {
+  const held: UIMessage[] = []
+  let current: { message: UIMessage; item: string | undefined } | undefined
+  // In call order, each under the id its row gave (a repeated one is written under the row's id): a result that names no call answers the oldest.
+  const open: Array<{ callId: string | undefined; part: ToolPart }> = []
+  const used = new Set<string>()
+
+  const uniqueId = (callId: string | undefined, row: Message) => {
+    const id = callId !== undefined && !used.has(callId) ? callId : row.id
+    used.add(id)
+    return id
   }
-  const input = inputs.get(toolCallId) ?? {}
-  inputs.delete(toolCallId)
-  return tool.isError
-    ? { type: 'dynamic-tool', toolName, toolCallId, input, state: 'output-error', errorText: message.content }
-    : { type: 'dynamic-tool', toolName, toolCallId, input, state: 'output-available', output: message.content }
+  const add = (row: Message, part: TextPart | ToolPart) => {
+    const role = row.role === 'tool' ? 'assistant' : row.role
+    const item = sourceItem(row)
+    if (current && item !== undefined && current.item === item && current.message.role === role) {
+      if (part.type === 'text' && current.message.parts.at(-1)?.type === 'dynamic-tool') current.message.parts.push({ type: 'step-start' })
+      current.message.parts.push(part)
+      return
+    }
+    if (current) held.push(current.message)
+    current = { message: { id: row.id, role, metadata: { ...row.metadata, created_at: row.createdAt.toISOString() }, parts: [part] }, item }
+  }
+  const release = () => {
+    if (open.length > 0 && held.length <= OPEN_CALL_WINDOW) return []
+    open.length = 0
+    return held.splice(0)
+  }
+
+  return {
+    push(row) {
+      if (row.role !== 'tool') {
+        add(row, { type: 'text', text: row.content })
+        return release()
+      }
+      const tool = toolInfo(row)
+      const toolName = tool.name ?? 'tool'
+      if (tool.kind === 'call') {
+        const part: ToolPart = { type: 'dynamic-tool', toolName, toolCallId: uniqueId(tool.callId, row), input: argumentsValue(tool.arguments), state: 'input-available' }
+        open.push({ callId: tool.callId, part })
+        add(row, part)
+        return release()
+      }
+      const answered = tool.callId === undefined ? (open.length > 0 ? 0 : -1) : open.findIndex((call) => call.callId === tool.callId)
+      const outcome = tool.isError ? { state: 'output-error' as const, errorText: row.content } : { state: 'output-available' as const, output: row.content }
+      if (answered >= 0) {
+        Object.assign(open[answered]!.part, outcome)
+        open.splice(answered, 1)
+      } else {
+        // A result whose call is not here (or was already answered) still shows, under an id of its own.
+        add(row, { type: 'dynamic-tool', toolName, toolCallId: uniqueId(tool.callId, row), input: {}, ...outcome })
+      }
+      return release()
+    },
+    end() {
+      if (current) held.push(current.message)
+      current = undefined
+      open.length = 0
+      return held.splice(0)
+    },
+  }
 }
 
-function uiMessage(message: Message, inputs: Map<string, unknown>): UIMessage {
-  const metadata = { ...message.metadata, created_at: message.createdAt.toISOString() }
-  if (message.role === 'tool') return { id: message.id, role: 'assistant', metadata, parts: [toolPart(message, inputs)] }
-  return { id: message.id, role: message.role, metadata, parts: [{ type: 'text', text: message.content }] }
-}
-
-/** One session as a Vercel AI SDK v5 `UIMessage[]` (what `useChat` keeps and `convertToModelMessages` takes). */
+/** One session as a Vercel AI SDK `UIMessage[]` (what `useChat` keeps and `convertToModelMessages` takes). */
 export const encodeVercelUI: Encoder = async function* (sessions) {
   yield '['
   let first = true
   for await (const { pages } of sessions) {
-    // Calls waiting for their result: only as many as are open at once.
-    const inputs = new Map<string, unknown>()
-    for await (const page of pages) {
-      if (page.length === 0) continue
-      yield `${first ? '' : ','}\n${page.map((message) => JSON.stringify(uiMessage(message, inputs))).join(',\n')}`
+    const builder = uiMessages()
+    const write = (messages: UIMessage[]) => {
+      const text = `${first ? '' : ','}\n${messages.map((message) => JSON.stringify(message)).join(',\n')}`
       first = false
+      return text
     }
+    for await (const page of pages) {
+      const messages = page.flatMap((row) => builder.push(row))
+      if (messages.length > 0) yield write(messages)
+    }
+    const last = builder.end()
+    if (last.length > 0) yield write(last)
   }
   yield '\n]\n'
 }
