@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportFormat } from '../../src/export/formats/index.js'
 import type { OpenAIChatMessage } from '../../src/export/formats/openai.js'
 import { oneSession, readSession } from '../../src/tracker/session-reads.js'
-import { importSessions, readSessions, type ImportedSession, type Platform } from '../../src/import/index.js'
+import { importSessions, parseImportFile, type ImportedSession, type Platform } from '../../src/import/index.js'
 import { createTracker, type Tracker } from '../../src/tracker/tracker.js'
 import type { AddMessageInput } from '../../src/model/types.js'
 import { describeEachBackend } from '../support/backends.js'
@@ -205,8 +205,8 @@ describeEachBackend('openai and vercel-ui exports read by the openai and ai pack
   beforeAll(async () => {
     tracker = await createTracker({ database: await backend.migratedDatabase() })
     for (const fixture of fixtures) {
-      const [session] = await readSessions(fixture.kind as Platform, fixture.path)
-      const summary = await importSessions(tracker, [session!], { path: fixture.path })
+      const [session] = await parseImportFile(fixture.kind as Platform, fixture.path)
+      const summary = await importSessions(tracker.database, [session!], { path: fixture.path })
       expect(summary.failures).toEqual([])
       imported.set(fixture.name, session!)
     }
