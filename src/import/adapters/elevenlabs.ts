@@ -23,6 +23,9 @@ const ROLES: Record<string, Role> = { agent: 'assistant', user: 'user' }
 function parseOne(payload: unknown, base: string, read: PayloadReader): ImportedSession {
   const outer = read.object(payload, base)
   const webhook = typeof outer.type === 'string' && outer.data !== undefined
+  if (webhook && outer.type !== 'post_call_transcription') {
+    read.fail(pointerTo(base, 'type'), `is "${String(outer.type)}": a real ElevenLabs webhook that Parley does not import yet (it imports post_call_transcription and conversations)`)
+  }
   const at = webhook ? pointerTo(base, 'data') : base
   const conversation = webhook ? read.object(outer.data, at) : outer
   const callId = read.string(conversation.conversation_id, pointerTo(at, 'conversation_id'))

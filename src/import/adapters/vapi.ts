@@ -49,6 +49,9 @@ function parseOne(payload: unknown, base: string, read: PayloadReader, context: 
   const isCall = outer.message === undefined && typeof outer.id === 'string'
   const at = isCall ? base : pointerTo(base, 'message')
   const report = isCall ? outer : read.object(outer.message, at)
+  if (!isCall && typeof report.type === 'string' && report.type !== 'end-of-call-report') {
+    read.fail(pointerTo(at, 'type'), `is "${report.type}": a real Vapi server message that Parley does not import yet (it imports end-of-call-report and call objects)`)
+  }
   const callAt = pointerTo(at, 'call')
   const call = isCall ? outer : read.object(report.call, callAt)
   const callId = read.string(call.id, isCall ? pointerTo(at, 'id') : pointerTo(callAt, 'id'))
