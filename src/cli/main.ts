@@ -121,11 +121,11 @@ export async function main(argv: readonly string[], context: CliContext = proces
   program
     .command('import')
     .description('import transcripts from a voice or chat platform (one transaction per session; importing again changes nothing)')
-    .argument('<files...>', 'JSON files in the --from format')
-    .addOption(new Option('--from <platform>', 'the format of the files').choices(PLATFORMS).makeOptionMandatory())
+    .argument('<files...>', 'JSON files of a platform (detected from their shape unless --from says)')
+    .addOption(new Option('--from <platform>', 'the format of the files (default: detected per file)').choices(PLATFORMS))
     .option('--database-url <url>', databaseHelp)
-    .action(async (files: string[], options: { from: Platform; databaseUrl?: string }) => {
-      exitCode = await importCommand({ files, from: options.from, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    .action(async (files: string[], options: { from?: Platform; databaseUrl?: string }) => {
+      exitCode = await importCommand({ files, ...(options.from && { from: options.from }), databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
     })
 
   try {

@@ -1,5 +1,6 @@
 import { describe } from '../model/validate.js'
 import { ImportError } from './import-error.js'
+import type { Platform } from './types.js'
 
 type Json = Record<string, unknown>
 
@@ -100,4 +101,44 @@ export function plusSeconds(startedAt: Date, seconds: number): Date {
 /** Seconds from `startedAt` to `at`. */
 export function secondsBetween(startedAt: Date, at: Date): number {
   return (at.getTime() - startedAt.getTime()) / 1000
+}
+
+/** What `detectPlatform` recognises, for the line an unrecognised file gets. */
+export const KNOWN_SHAPES =
+  'vapi ({"message": {"type": "end-of-call-report"…}} or a call {"id", "artifact"|"messages"}), ' +
+  'retell ({"call_id"…} or {"event", "call"}), elevenlabs ({"conversation_id"…} or {"type", "data"}), ' +
+  'livekit ({"chat_history"…} or {"items": […]}), openai-realtime ([{"type": "session.created"…}…] or {"events"}), ' +
+  'openai-chat ([{"role", "content"}…] or {"messages"}), vercel-ui ([{"role", "parts"}…] or {"id", "messages"}), ' +
+  'parley ({"format": "parley"…})'
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/**
+ * The platform whose payload this is, from its shape alone (what `parley
+ * import` does without `--from`); null when it is none Parley knows. A file
+ * of many calls is recognised by its first.
+ */
+export function detectPlatform(payload: unknown): Platform | null {
+  if (Array.isArray(payload)) {
+    const first = payload[0]
+    if (!isObject(first)) return null
+    if (typeof first.type === 'string' && /^[a-z_]+\.[a-z_.]+$/.test(first.type)) return 'openai-realtime'
+    if (typeof first.role === 'string') return Array.isArray(first.parts) ? 'vercel-ui' : 'openai-chat'
+    return detectPlatform(first)
+  }
+  if (!isObject(payload)) return null
+  const p = payload
+  if (p.format === 'parley' || (isObject(p.session) && Array.isArray(p.messages))) return 'parley'
+  if (isObject(p.message) && (typeof p.message.type === 'string' || isObject(p.message.call))) return 'vapi'
+  if (typeof p.id === 'string' && (isObject(p.artifact) || (Array.isArray(p.messages) && typeof p.orgId === 'string'))) return 'vapi'
+  if (typeof p.call_id === 'string' || (typeof p.event === 'string' && isObject(p.call) && typeof p.call.call_id === 'string')) return 'retell'
+  if (typeof p.conversation_id === 'string' || (typeof p.type === 'string' && isObject(p.data) && typeof p.data.conversation_id === 'string')) return 'elevenlabs'
+  if (isObject(p.chat_history) || (Array.isArray(p.items) && p.items.every((item) => isObject(item) && typeof item.id === 'string'))) return 'livekit'
+  if (Array.isArray(p.events)) return 'openai-realtime'
+  if (Array.isArray(p.messages)) {
+    const first = p.messages[0]
+    if (isObject(first) && Array.isArray(first.parts)) return 'vercel-ui'
+    return typeof p.id === 'string' && !isObject(first) ? 'vercel-ui' : 'openai-chat'
+  }
+  return null
 }

@@ -80,5 +80,20 @@ export interface SessionSource {
   id: string
   /** Which of the platform's payload shapes the file used (`webhook`, `object`…), when it has several. */
   shape?: string
+  /**
+   * `order-only` when the payload gives no time for its turns: their
+   * `created_at` keeps their order but says nothing about when they were said.
+   */
+  timing?: 'order-only'
   raw: Record<string, unknown>
+}
+
+/** `metadata.recording` of an imported session: the call's recording, as the platform links it. */
+export interface SessionRecording {
+  /** The main (mixed, mono) recording. */
+  url: string
+  /** Caller and agent on separate channels. */
+  stereo_url?: string
+  /** Other variants by the platform's name (`assistant_url`, `customer_url`, `scrubbed_url`…). */
+  [variant: string]: string | undefined
 }

@@ -89,10 +89,20 @@ describe('vapi', () => {
     expectBadField(() => adapters.vapi.parse(fixture('vapi-bad-time.json'), context), '/message/artifact/messages/3/time', /must be a time/)
   })
 
-  it('refuses an unknown role at its pointer', () => {
+  it('keeps an entry of a role it has no mapping for as a system event row, and round-trips it', () => {
     const payload = fixture('vapi-end-of-call-report.json') as { message: { artifact: { messages: Array<Record<string, unknown>> } } }
     payload.message.artifact.messages[2]!.role = 'narrator'
-    expectBadField(() => adapters.vapi.parse(payload, context), '/message/artifact/messages/2/role', /must be one of .*got "narrator"/)
+    const sessions = adapters.vapi.parse(payload, context)
+    const kept = sessions[0]!.messages[2]!
+    expect(kept).toMatchObject({ role: 'system', metadata: { event: 'narrator', source: { role: 'narrator', item: '2' } } })
+    expect(kept.content).toBe(payload.message.artifact.messages[2]!.message)
+    expect(adapters.vapi.toPlatform(throughJson(sessions))).toEqual(payload)
+  })
+
+  it('still refuses an entry without a role at its pointer', () => {
+    const payload = fixture('vapi-end-of-call-report.json') as { message: { artifact: { messages: Array<Record<string, unknown>> } } }
+    delete payload.message.artifact.messages[2]!.role
+    expectBadField(() => adapters.vapi.parse(payload, context), '/message/artifact/messages/2/role', /must be a string/)
   })
 })
 

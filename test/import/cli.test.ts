@@ -43,13 +43,25 @@ describe('parley import', () => {
     expect(again.stdout.trim()).toBe('imported 0 sessions, 0 messages (2 already imported, unchanged); 0 files failed')
   })
 
-  it('refuses an unknown platform and a missing --from before opening anything, exit 2', async () => {
+  it('refuses an unknown platform before opening anything, exit 2', async () => {
     const unknown = captureContext()
     expect(await main(['import', '--from', 'skype', calls[0]!, '--database-url', 'memory:'], unknown)).toBe(2)
     expect(unknown.err()).toMatch(/argument 'skype' is invalid. Allowed choices are vapi, retell, elevenlabs/)
-    const missing = captureContext()
-    expect(await main(['import', calls[0]!, '--database-url', 'memory:'], missing)).toBe(2)
-    expect(missing.err()).toContain("required option '--from <platform>' not specified")
+  })
+
+  it('without --from, detects each file\'s platform; an unknown shape gets one line naming the known ones', async () => {
+    const stranger = join(dir, 'stranger.json')
+    await writeFile(stranger, JSON.stringify({ hello: 'world' }))
+    const retell = fixturePath('retell-call-ended.json')
+    const run = captureContext()
+    expect(await main(['import', calls[0]!, retell, stranger, '--database-url', 'memory:'], run)).toBe(1)
+    const lines = run.err().trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(new RegExp(`^parley: ${stranger}: \\(document\\) is not a payload Parley knows; pass --from, or give one of: vapi .*retell .*elevenlabs .*livekit .*parley`))
+    expect(run.out().trim()).toMatch(/^imported 2 sessions, \d+ messages; 1 file failed$/)
+    const forced = captureContext()
+    expect(await main(['import', '--from', 'retell', calls[0]!, '--database-url', 'memory:'], forced)).toBe(1)
+    expect(forced.err()).toContain('/call_id must be a string')
   })
 
   it('shows a progress bar on a terminal for more than five files, and not otherwise', async () => {

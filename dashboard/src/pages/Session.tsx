@@ -23,6 +23,7 @@ export function SessionPage({ client, sessionId, turn }: { client: ParleyClient;
       <h1 id="session-title">Session <span class="mono">{session.sessionId}</span></h1>
       <Facts session={session} />
       {session.isActive && <p><a class="badge live" href={href(['live', session.sessionId])}>Active — watch it live</a></p>}
+      <Recording session={session} />
       <Exports client={client} session={session} />
       {messages.length === 0 ? (
         <p class="empty">This session has no messages yet.{session.isActive ? ' Watch it live to see turns as they arrive.' : ''}</p>
@@ -30,6 +31,26 @@ export function SessionPage({ client, sessionId, turn }: { client: ParleyClient;
         <Transcript sessionId={session.sessionId} startedAt={session.startedAt} messages={messages} focusId={turn} label="Transcript" />
       )}
     </section>
+  )
+}
+
+/** The call's recording (`metadata.recording`, set by imports), with its other variants as links. */
+export function Recording({ session }: { session: Session }) {
+  const recording = session.metadata.recording as Record<string, unknown> | undefined
+  if (!recording || typeof recording.url !== 'string') return null
+  const variants = Object.entries(recording).filter((entry): entry is [string, string] => entry[0] !== 'url' && typeof entry[1] === 'string')
+  return (
+    <figure class="recording">
+      <figcaption>Recording</figcaption>
+      <audio controls preload="none" src={recording.url} data-testid="session-recording" />
+      {variants.length > 0 && (
+        <p class="muted">
+          {variants.map(([name, url], index) => (
+            <>{index > 0 && ' · '}<a href={url} rel="noreferrer">{name.replace(/_url$/, '').replace(/_/g, ' ')}</a></>
+          ))}
+        </p>
+      )}
+    </figure>
   )
 }
 

@@ -1,12 +1,17 @@
 import cliProgress from 'cli-progress'
 import { importFile, type ImportSummary } from '../../import/import-sessions.js'
+import { readFile } from 'node:fs/promises'
+import type { ParleyError } from '../../model/errors.js'
+import { ImportError } from '../../import/import-error.js'
+import { detectPlatform, KNOWN_SHAPES } from '../../import/reader.js'
 import type { Platform } from '../../import/types.js'
 import { prepareDatabase } from '../../doctor/schema-guard.js'
 import { withDatabase, type CliContext } from '../cli-context.js'
 
 export interface ImportOptions {
   databaseUrl: string
-  from: Platform
+  /** Forces the format; without it each file's is detected from its shape. */
+  from?: Platform
   files: string[]
 }
 
@@ -14,7 +19,7 @@ export interface ImportOptions {
 const PROGRESS_AFTER_FILES = 5
 
 /**
- * `parley import --from <platform> FILE...`: each file's sessions, one
+ * `parley import [--from <platform>] FILE...`: each file's sessions, one
  * transaction each. A bad file gets one stderr line (path, JSON pointer,
  * problem) and the others still import; exit 1 when any file failed.
  */
@@ -29,7 +34,9 @@ export async function importCommand(options: ImportOptions, context: CliContext)
         : null
     bar?.start(options.files.length, 0)
     for (const file of options.files) {
-      const summary = await importFile(database, options.from, file)
+      const platform = options.from ?? (await detected(file))
+      const summary =
+        typeof platform === 'string' ? await importFile(database, platform, file) : { sessions: 0, messages: 0, unchanged: 0, failures: [platform] }
       total.sessions += summary.sessions
       total.messages += summary.messages
       total.unchanged += summary.unchanged
@@ -47,6 +54,18 @@ export async function importCommand(options: ImportOptions, context: CliContext)
     context.stdout.write(`${summaryLine(total)}\n`)
     return total.failures.length > 0 ? 1 : 0
   })
+}
+
+/** The platform of a file from its payload's shape, or the error to report for it. */
+async function detected(file: string): Promise<Platform | ParleyError> {
+  let payload: unknown
+  try {
+    payload = JSON.parse(await readFile(file, 'utf8'))
+  } catch {
+    // Unreadable or not JSON: importFile says which, as it does with --from.
+    return 'parley'
+  }
+  return detectPlatform(payload) ?? new ImportError(file, '', `is not a payload Parley knows; pass --from, or give one of: ${KNOWN_SHAPES}`)
 }
 
 /** `imported 1,204 sessions, 38,511 messages; 2 files failed`. */

@@ -5,6 +5,8 @@ import { pointerTo, PayloadReader, plusSeconds } from '../reader.js'
 import type { ImportedMessage, ImportedSession } from '../types.js'
 import {
   callReportAdapter,
+  eventRow,
+  requireEveryEntry,
   itemsOf,
   keepResidue,
   restoreItem,
@@ -21,6 +23,9 @@ const ROLES: Record<string, Role> = { agent: 'assistant', user: 'user' }
 function parseOne(payload: unknown, base: string, read: PayloadReader): ImportedSession {
   const outer = read.object(payload, base)
   const webhook = typeof outer.type === 'string' && outer.data !== undefined
+  if (webhook && outer.type !== 'post_call_transcription') {
+    read.fail(pointerTo(base, 'type'), `is "${String(outer.type)}": a real ElevenLabs webhook that Parley does not import yet (it imports post_call_transcription and conversations)`)
+  }
   const at = webhook ? pointerTo(base, 'data') : base
   const conversation = webhook ? read.object(outer.data, at) : outer
   const callId = read.string(conversation.conversation_id, pointerTo(at, 'conversation_id'))
@@ -29,13 +34,15 @@ function parseOne(payload: unknown, base: string, read: PayloadReader): Imported
   const startedAt = read.instant(meta.start_time_unix_secs, pointerTo(metaAt, 'start_time_unix_secs'))
   const duration = read.optionalNumber(meta.call_duration_secs, pointerTo(metaAt, 'call_duration_secs'))
   const itemsAt = pointerTo(at, 'transcript')
-  const messages = read.array(conversation.transcript, itemsAt).flatMap((value, index) => {
+  const list = conversation.transcript === null ? [] : read.array(conversation.transcript, itemsAt)
+  const messages = list.flatMap((value, index) => {
     const itemAt = pointerTo(itemsAt, index)
     const item = read.object(value, itemAt)
     const rows = parseItem(item, itemAt, String(index), { callId, startedAt, read })
     keepResidue(rows, item, rebuildItem)
     return rows
   })
+  requireEveryEntry(read, itemsAt, list.map((_, index) => String(index)), messages)
   return session(
     {
       platform: 'elevenlabs',
@@ -55,10 +62,14 @@ function parseOne(payload: unknown, base: string, read: PayloadReader): Imported
 function parseItem(item: Json, itemAt: string, itemKey: string, call: { callId: string; startedAt: Date; read: PayloadReader }): ImportedMessage[] {
   const { read } = call
   const sourceRole = read.string(item.role, pointerTo(itemAt, 'role'))
-  const role = ROLES[sourceRole] ?? read.fail(pointerTo(itemAt, 'role'), `must be one of ${Object.keys(ROLES).join(', ')}; got "${sourceRole}"`)
+  const role = ROLES[sourceRole]
   const startS = read.offset(item.time_in_call_secs, pointerTo(itemAt, 'time_in_call_secs'))
   const createdAt = plusSeconds(call.startedAt, startS)
   const common = { platform: 'elevenlabs' as const, callId: call.callId, item: itemKey, sourceRole, createdAt }
+  if (role === undefined) {
+    const text = typeof item.message === 'string' ? item.message : undefined
+    return [eventRow({ ...common, itemKey, pointer: itemAt, type: sourceRole, ...(text !== undefined && { content: text }), metadata: { start_s: startS } })]
+  }
   const rows: ImportedMessage[] = []
   const text = read.optionalString(item.message, pointerTo(itemAt, 'message'))
   const interrupted = item.interrupted === true
@@ -105,6 +116,7 @@ function parseItem(item: Json, itemAt: string, itemKey: string, call: { callId: 
 
 function rebuildItem(rows: ImportedMessage[]): Json {
   const first = rows[0]!
+  if (first.metadata.event !== undefined) return { role: sourceOf(first).role, message: first.content, time_in_call_secs: first.metadata.start_s }
   const spoken = rows.find((message) => message.metadata.tool === undefined)
   const tools = (kind: string) =>
     rows

@@ -6,7 +6,7 @@ import type { Role } from '../../model/types.js'
 import { contentHashId } from '../ids.js'
 import { pointerTo, PayloadReader } from '../reader.js'
 import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession } from '../types.js'
-import { itemsOf, onePayloadOrMany, keepResidue, restoreItem, restoreSession, row, session, sessionSourceOf, sourceOf, type Json } from './shared.js'
+import { itemsOf, onePayloadOrMany, keepResidue, requireEveryEntry, restoreItem, restoreSession, row, session, sessionSourceOf, sourceOf, type Json } from './shared.js'
 
 const ROLES: Record<string, Role> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant', tool: 'tool', function: 'tool' }
 
@@ -33,8 +33,9 @@ function parseChat(payload: unknown, context: ImportContext): ImportedSession {
     keepResidue(rows, item, rebuildItem)
     return rows
   })
+  requireEveryEntry(read, listAt, list.map((_, index) => String(index)), messages)
   return session(
-    { platform: 'openai-chat', callId, startedAt, endedAt: null, endedReason: null, messages, pointer: '', shape: wrapped ? 'body' : 'messages' },
+    { platform: 'openai-chat', callId, startedAt, endedAt: null, endedReason: null, messages, pointer: '', shape: wrapped ? 'body' : 'messages', orderOnly: list.length > 0 },
     wrapped ? (payload as Json) : { messages: payload },
     rebuildBody,
   )
@@ -48,7 +49,8 @@ function parseItem(item: Json, itemAt: string, itemKey: string, call: { callId: 
   const rows: ImportedMessage[] = []
   const callsAt = pointerTo(itemAt, 'tool_calls')
   const calls = item.tool_calls === undefined || item.tool_calls === null ? [] : read.array(item.tool_calls, callsAt)
-  if (item.content !== null && item.content !== undefined || calls.length === 0) {
+  // An assistant turn that only calls tools (content null or "") is its calls, not an empty message besides them.
+  if (chatText(item.content) !== '' || calls.length === 0) {
     const toolCallId = role === 'tool' ? read.optionalString(item.tool_call_id, pointerTo(itemAt, 'tool_call_id')) : null
     rows.push(
       row({

@@ -7,7 +7,7 @@ import type { Role } from '../../model/types.js'
 import { contentHashId, importedSessionId } from '../ids.js'
 import { pointerTo, PayloadReader, secondsBetween } from '../reader.js'
 import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession } from '../types.js'
-import { itemsOf, onePayloadOrMany, roundSeconds, row, sessionSourceOf, sourceOf, type Json } from './shared.js'
+import { eventRow, itemsOf, onePayloadOrMany, roundSeconds, row, sessionSourceOf, sourceOf, type Json } from './shared.js'
 
 const ROLES: Record<string, Role> = { user: 'user', assistant: 'assistant', system: 'system' }
 const ITEM_EVENTS = new Set([
@@ -53,6 +53,9 @@ interface ItemState {
   firstSeen: Date | null
   truncatedAtMs: number | null
   deleted: boolean
+  /** Where the user's speech of this item starts and ends in the input audio (`input_audio_buffer.speech_started/stopped`). */
+  audioStartMs: number | null
+  audioEndMs: number | null
 }
 
 function parseLog(payload: unknown, context: ImportContext): ImportedSession {
@@ -92,7 +95,7 @@ function parseLog(payload: unknown, context: ImportContext): ImportedSession {
       state.item = item
       state.pointer = itemAt
     } else {
-      items.set(id, { item, pointer: itemAt, events: [], texts: new Map(), firstSeen: time, truncatedAtMs: null, deleted: false })
+      items.set(id, { item, pointer: itemAt, events: [], texts: new Map(), firstSeen: time, truncatedAtMs: null, deleted: false, audioStartMs: null, audioEndMs: null })
       order.push(id)
     }
     // An item first seen without a place (response.output_item.added) takes the one a later event gives it.
@@ -118,12 +121,23 @@ function parseLog(payload: unknown, context: ImportContext): ImportedSession {
       state.truncatedAtMs = read.number(event.audio_end_ms, pointerTo(at, 'audio_end_ms'))
     } else if (type === 'conversation.item.deleted') {
       state.deleted = true
+    } else if (type === 'input_audio_buffer.speech_started') {
+      state.audioStartMs = read.number(event.audio_start_ms, pointerTo(at, 'audio_start_ms'))
+    } else if (type === 'input_audio_buffer.speech_stopped') {
+      state.audioEndMs = read.number(event.audio_end_ms, pointerTo(at, 'audio_end_ms'))
     }
   })
 
   const providerId = callId ?? contentHashId(payload)
   const startedAt = firstTime ?? context.modifiedAt ?? new Date(0)
-  const messages = order.map((id) => toRow(items.get(id)!, providerId, startedAt, read))
+  let previous = startedAt
+  const messages = order.map((id) => {
+    const message = toRow(items.get(id)!, providerId, startedAt, previous, read)
+    previous = message.createdAt
+    return message
+  })
+  // Without logger stamps the log has no clock but the input audio's: items keep their order, and say so.
+  const orderOnly = firstTime === null && !order.some((id) => items.get(id)!.audioStartMs !== null)
   return {
     session: {
       sessionId: importedSessionId('openai-realtime', providerId),
@@ -131,7 +145,7 @@ function parseLog(payload: unknown, context: ImportContext): ImportedSession {
       startedAt,
       endedAt: lastTime,
       endedReason: null,
-      metadata: { source: { platform: 'openai-realtime', id: providerId, shape: wrapped ? 'object' : 'array', raw: { events: other, ...(wrapped && { wrapper: omitEvents(wrapper) }) } } },
+      metadata: { source: { platform: 'openai-realtime', id: providerId, shape: wrapped ? 'object' : 'array', ...(orderOnly && order.length > 0 && { timing: 'order-only' }), raw: { events: other, ...(wrapped && { wrapper: omitEvents(wrapper) }) } } },
     },
     messages,
     pointer: '',
@@ -149,12 +163,15 @@ function place(order: string[], id: string, previous: string | null): void {
   else order.splice(at + 1, 0, id)
 }
 
-function toRow(state: ItemState, callId: string, startedAt: Date, read: PayloadReader): ImportedMessage {
+function toRow(state: ItemState, callId: string, startedAt: Date, previous: Date, read: PayloadReader): ImportedMessage {
   const { item, pointer } = state
   const itemKey = item.id as string
-  const createdAt = state.firstSeen ?? startedAt
+  const spoken = state.firstSeen === null && state.audioStartMs !== null
+  // Never before the item before it: order is the one thing every log has.
+  const createdAt = state.firstSeen ?? (spoken ? new Date(Math.max(previous.getTime(), startedAt.getTime() + state.audioStartMs!)) : previous)
   const metadata: Json = {
     ...(state.firstSeen && { start_s: roundSeconds(secondsBetween(startedAt, state.firstSeen)) }),
+    ...(spoken && { start_s: state.audioStartMs! / 1000, ...(state.audioEndMs !== null && { end_s: state.audioEndMs / 1000 }) }),
     ...(state.deleted && { deleted: true }),
   }
   const common = { platform: 'openai-realtime' as const, callId, itemKey, createdAt, pointer }
@@ -168,8 +185,10 @@ function toRow(state: ItemState, callId: string, startedAt: Date, read: PayloadR
     const output = read.optionalString(item.output, pointerTo(pointer, 'output')) ?? ''
     const callIdOfTool = read.optionalString(item.call_id, pointerTo(pointer, 'call_id'))
     message = row({ ...common, role: 'tool', sourceRole: 'function_call_output', content: output, metadata: { ...metadata, tool: { kind: 'result', call_id: callIdOfTool } } })
+  } else if (item.type !== undefined && item.type !== 'message') {
+    const type = read.string(item.type, pointerTo(pointer, 'type'))
+    message = eventRow({ ...common, sourceRole: type, type, metadata })
   } else {
-    read.oneOf(item.type ?? 'message', pointerTo(pointer, 'type'), ['message', 'function_call', 'function_call_output'])
     const sourceRole = read.string(item.role, pointerTo(pointer, 'role'))
     const role = ROLES[sourceRole] ?? read.fail(pointerTo(pointer, 'role'), `must be one of ${Object.keys(ROLES).join(', ')}; got "${sourceRole}"`)
     const parts = item.content === undefined ? [] : read.array(item.content, pointerTo(pointer, 'content'))

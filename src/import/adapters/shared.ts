@@ -4,7 +4,7 @@ import type { Metadata, Role } from '../../model/types.js'
 import { importedMessageId, importedSessionId } from '../ids.js'
 import { applyResidue, residue } from '../lossless.js'
 import { PayloadReader } from '../reader.js'
-import type { ImportAdapter, ImportedMessage, ImportedSession, MessageSource, Platform, SessionSource } from '../types.js'
+import type { ImportAdapter, ImportContext, ImportedMessage, ImportedSession, MessageSource, Platform, SessionRecording, SessionSource } from '../types.js'
 
 export type Json = Record<string, unknown>
 
@@ -77,11 +77,20 @@ export interface SessionInput {
   messages: ImportedMessage[]
   pointer: string
   shape?: string
+  /** The payload says nothing about when its turns were said. */
+  orderOnly?: boolean
+  recording?: SessionRecording | null
 }
 
 /** The session, with the residue of `original` against `rebuild` as `metadata.source.raw`. */
 export function session(input: SessionInput, original: Json, rebuild: (imported: ImportedSession) => Json): ImportedSession {
-  const source: SessionSource = { platform: input.platform, id: input.callId, ...(input.shape && { shape: input.shape }), raw: {} }
+  const source: SessionSource = {
+    platform: input.platform,
+    id: input.callId,
+    ...(input.shape && { shape: input.shape }),
+    ...(input.orderOnly && { timing: 'order-only' as const }),
+    raw: {},
+  }
   const imported: ImportedSession = {
     session: {
       sessionId: importedSessionId(input.platform, input.callId),
@@ -89,7 +98,7 @@ export function session(input: SessionInput, original: Json, rebuild: (imported:
       startedAt: input.startedAt,
       endedAt: input.endedAt,
       endedReason: input.endedReason,
-      metadata: { source },
+      metadata: { source, ...(input.recording && { recording: input.recording }) },
     },
     messages: input.messages,
     pointer: input.pointer,
@@ -114,14 +123,14 @@ export function onePayloadOrMany(payloads: unknown[]): unknown {
 /** The adapter of a platform whose file holds one call's report, or an array of them. */
 export function callReportAdapter(
   platform: Platform,
-  parseOne: (payload: unknown, pointer: string, read: PayloadReader) => ImportedSession,
+  parseOne: (payload: unknown, pointer: string, read: PayloadReader, context: ImportContext) => ImportedSession,
   rebuildSession: (imported: ImportedSession) => Json,
 ): ImportAdapter {
   return {
     platform,
     parse(payload, context) {
       const read = new PayloadReader(context.path)
-      return eachPayload(payload).map(({ value, pointer }) => parseOne(value, pointer, read))
+      return eachPayload(payload).map(({ value, pointer }) => parseOne(value, pointer, read, context))
     },
     toPlatform(sessions) {
       return onePayloadOrMany(sessions.map((imported) => restoreSession(imported, rebuildSession)))
@@ -140,4 +149,34 @@ export function roundSeconds(seconds: number): number {
 
 function dropUndefined(metadata: Metadata): Metadata {
   return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== undefined))
+}
+
+/**
+ * No silent loss: every entry of a payload's turn list must have given at
+ * least one row (rows name their entry in `metadata.source.item`). An entry
+ * without a row fails the session, naming it, instead of vanishing.
+ */
+export function requireEveryEntry(read: PayloadReader, listAt: string, keys: readonly string[], messages: readonly ImportedMessage[]): void {
+  const stored = new Set(messages.map((message) => sourceOf(message).item))
+  const skipped = keys.filter((key) => !stored.has(key))
+  if (skipped.length > 0) {
+    read.fail(`${listAt}/${keys.indexOf(skipped[0]!)}`, `was not imported: no row was made of this entry (${skipped.length} of ${keys.length} entries skipped)`)
+  }
+}
+
+/**
+ * An entry of a type this adapter has no mapping for (a new platform event,
+ * a DTMF press…): kept as a `system` row whose `metadata.event` names the
+ * type, so it is stored, shown and round-tripped rather than refusing the call.
+ */
+export function eventRow(input: Omit<RowInput, 'role' | 'content'> & { content?: string; type: string }): ImportedMessage {
+  const { type, content, metadata, ...rest } = input
+  return row({ ...rest, role: 'system', content: content ?? `[${type}]`, metadata: { ...metadata, event: type } })
+}
+
+/** A recording's variants, without the ones the payload leaves empty; null when it has none. */
+export function recordingOf(url: unknown, variants: Record<string, unknown>): SessionRecording | null {
+  const found = Object.fromEntries(Object.entries(variants).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== ''))
+  const main = typeof url === 'string' && url !== '' ? url : (found.stereo_url ?? Object.values(found)[0])
+  return main === undefined ? null : { url: main, ...found }
 }

@@ -1,10 +1,15 @@
 // Vapi: the `end-of-call-report` server message (the webhook body
-// `{"message": {...}}`), one call per report; a file may hold an array of them.
+// `{"message": {...}}`), or a call object as GET /call returns it; one call
+// per payload, and a file may hold an array of them.
 import type { Role } from '../../model/types.js'
 import { pointerTo, PayloadReader, plusSeconds, secondsBetween } from '../reader.js'
-import type { ImportedMessage, ImportedSession } from '../types.js'
+import { isPlainObject } from '../lossless.js'
+import type { ImportContext, ImportedMessage, ImportedSession } from '../types.js'
 import {
   callReportAdapter,
+  eventRow,
+  recordingOf,
+  requireEveryEntry,
   iso,
   itemsOf,
   keepResidue,
@@ -24,63 +29,115 @@ const ROLES: Record<string, Role> = {
   system: 'system',
   tool_calls: 'tool',
   tool_call_result: 'tool',
+  // Reports of early 2024: `{role: "function_call", name, args}`.
+  function_call: 'tool',
 }
 
-function parseOne(payload: unknown, base: string, read: PayloadReader): ImportedSession {
+/** Where a payload keeps its turns, by shape: `report` is the webhook body, `call` what GET /call returns. */
+type Shape = 'report' | 'report/messages' | 'call' | 'call/messages'
+
+interface CallInput {
+  callId: string
+  startedAt: Date
+  read: PayloadReader
+  /** When the turn before was, for a turn that says nothing of its time. */
+  previous: Date
+}
+
+function parseOne(payload: unknown, base: string, read: PayloadReader, context: ImportContext): ImportedSession {
   const outer = read.object(payload, base)
-  const at = pointerTo(base, 'message')
-  const report = read.object(outer.message, at)
-  const call = read.object(report.call, pointerTo(at, 'call'))
-  const callId = read.string(call.id, pointerTo(pointerTo(at, 'call'), 'id'))
-  const startedAt = read.instant(report.startedAt, pointerTo(at, 'startedAt'))
-  const endedAt = read.optionalInstant(report.endedAt, pointerTo(at, 'endedAt'))
-  // Older reports carry the turns as `message.messages`, without an artifact.
-  const itemsAt = report.artifact === undefined ? pointerTo(at, 'messages') : pointerTo(pointerTo(at, 'artifact'), 'messages')
-  const list = report.artifact === undefined ? report.messages : read.object(report.artifact, pointerTo(at, 'artifact')).messages
-  const messages = read.array(list, itemsAt).flatMap((value, index) => {
+  const isCall = outer.message === undefined && typeof outer.id === 'string'
+  const at = isCall ? base : pointerTo(base, 'message')
+  const report = isCall ? outer : read.object(outer.message, at)
+  if (!isCall && typeof report.type === 'string' && report.type !== 'end-of-call-report') {
+    read.fail(pointerTo(at, 'type'), `is "${report.type}": a real Vapi server message that Parley does not import yet (it imports end-of-call-report and call objects)`)
+  }
+  const callAt = pointerTo(at, 'call')
+  const call = isCall ? outer : read.object(report.call, callAt)
+  const callId = read.string(call.id, isCall ? pointerTo(at, 'id') : pointerTo(callAt, 'id'))
+  const artifactAt = pointerTo(at, 'artifact')
+  const artifact = report.artifact === undefined || report.artifact === null ? null : read.object(report.artifact, artifactAt)
+  // Mid-2024 reports carry the turns in `message.messages` with `artifact.messages` empty; take the list that has them.
+  const artifactItems = artifact?.messages === undefined || artifact.messages === null ? null : read.array(artifact.messages, pointerTo(artifactAt, 'messages'))
+  const plainItems = report.messages === undefined || report.messages === null ? null : read.array(report.messages, pointerTo(at, 'messages'))
+  const usePlain = plainItems !== null && (artifactItems === null || (artifactItems.length === 0 && plainItems.length > 0))
+  const shape: Shape = `${isCall ? 'call' : 'report'}${usePlain ? '/messages' : ''}`
+  const itemsAt = usePlain ? pointerTo(at, 'messages') : pointerTo(artifactAt, 'messages')
+  const list = (usePlain ? plainItems : artifactItems) ?? []
+  const items = list.map((value, index) => read.object(value, pointerTo(itemsAt, index)))
+
+  const endedAt = read.optionalInstant(report.endedAt ?? (isCall ? null : call.endedAt), pointerTo(at, 'endedAt'))
+  const given = read.optionalInstant(report.startedAt ?? (isCall ? null : call.startedAt), pointerTo(at, 'startedAt'))
+  // Without a start: the first turn's time less its offset from the start.
+  const anchor = items.findIndex((item) => typeof item.time === 'number' || typeof item.time === 'string')
+  const anchorItem = items[anchor]
+  const anchorTime = anchorItem ? read.instant(anchorItem.time, pointerTo(pointerTo(itemsAt, anchor), 'time')) : null
+  const anchorOffset = anchorItem && typeof anchorItem.secondsFromStart === 'number' ? anchorItem.secondsFromStart : 0
+  const startedAt = given ?? (anchorTime ? plusSeconds(anchorTime, -anchorOffset) : (endedAt ?? context.modifiedAt ?? new Date(0)))
+  const timed = given !== null || anchorTime !== null || items.some((item) => typeof item.secondsFromStart === 'number')
+
+  let previous = startedAt
+  const messages = items.flatMap((item, index) => {
     const itemAt = pointerTo(itemsAt, index)
-    const item = read.object(value, itemAt)
-    const rows = parseItem(item, itemAt, String(index), { callId, startedAt, read })
+    const rows = parseItem(item, itemAt, String(index), { callId, startedAt, read, previous })
+    previous = rows[0]?.createdAt ?? previous
     keepResidue(rows, item, rebuildItem)
     return rows
   })
+  requireEveryEntry(read, itemsAt, items.map((_, index) => String(index)), messages)
+  const recordingAt = artifact ?? {}
+  const nested = isPlainObject(recordingAt.recording) ? recordingAt.recording : {}
+  const mono = isPlainObject(nested.mono) ? nested.mono : {}
   return session(
     {
       platform: 'vapi',
       callId,
       startedAt,
       endedAt,
-      endedReason: read.optionalString(report.endedReason, pointerTo(at, 'endedReason')),
+      endedReason: read.optionalString(report.endedReason ?? (isCall ? null : call.endedReason), pointerTo(at, 'endedReason')),
       messages,
       pointer: base,
+      shape,
+      orderOnly: !timed && items.length > 0,
+      recording: recordingOf(report.recordingUrl ?? recordingAt.recordingUrl ?? mono.combinedUrl, {
+        stereo_url: report.stereoRecordingUrl ?? recordingAt.stereoRecordingUrl ?? nested.stereoUrl,
+        assistant_url: mono.assistantUrl,
+        customer_url: mono.customerUrl,
+        video_url: recordingAt.videoRecordingUrl ?? nested.videoUrl,
+      }),
     },
     outer,
     rebuildSession,
   )
 }
 
-function parseItem(
-  item: Json,
-  itemAt: string,
-  itemKey: string,
-  call: { callId: string; startedAt: Date; read: PayloadReader },
-): ImportedMessage[] {
+function parseItem(item: Json, itemAt: string, itemKey: string, call: CallInput): ImportedMessage[] {
   const { read, startedAt } = call
   const sourceRole = read.string(item.role, pointerTo(itemAt, 'role'))
-  const role = ROLES[sourceRole] ?? read.fail(pointerTo(itemAt, 'role'), `must be one of ${Object.keys(ROLES).join(', ')}; got "${sourceRole}"`)
+  const role = ROLES[sourceRole]
   const time = read.optionalInstant(item.time, pointerTo(itemAt, 'time'))
   const fromStart = item.secondsFromStart === undefined ? null : read.offset(item.secondsFromStart, pointerTo(itemAt, 'secondsFromStart'))
-  if (time === null && fromStart === null) read.fail(pointerTo(itemAt, 'time'), 'is required when secondsFromStart is absent')
-  const createdAt = time ?? plusSeconds(startedAt, fromStart!)
-  const startS = fromStart ?? roundSeconds(secondsBetween(startedAt, createdAt))
+  const createdAt = time ?? (fromStart === null ? call.previous : plusSeconds(startedAt, fromStart))
+  const startS = fromStart ?? (time ? roundSeconds(secondsBetween(startedAt, createdAt)) : undefined)
   const endTime = read.optionalInstant(item.endTime, pointerTo(itemAt, 'endTime'))
-  const endS = endTime ? roundSeconds(startS + secondsBetween(createdAt, endTime)) : undefined
+  const endS = endTime && startS !== undefined ? roundSeconds(startS + secondsBetween(createdAt, endTime)) : undefined
   const common = { platform: 'vapi' as const, callId: call.callId, item: itemKey, sourceRole, createdAt, pointer: itemAt }
   const timing = { start_s: startS, end_s: endS }
 
+  if (role === undefined) {
+    const text = typeof item.message === 'string' ? item.message : undefined
+    return [eventRow({ ...common, itemKey, type: sourceRole, ...(text !== undefined && { content: text }), metadata: timing })]
+  }
+  if (sourceRole === 'function_call') {
+    const name = read.string(item.name, pointerTo(itemAt, 'name'))
+    const args = typeof item.args === 'string' ? item.args : JSON.stringify(item.args ?? {})
+    return [row({ ...common, itemKey, role, content: `${name}(${args})`, metadata: { ...timing, tool: { kind: 'call', call_id: null, name, arguments: args } } })]
+  }
   if (sourceRole === 'tool_calls') {
     const callsAt = pointerTo(itemAt, 'toolCalls')
-    return read.array(item.toolCalls, callsAt).map((value, index) => {
+    const calls = read.array(item.toolCalls ?? [], callsAt)
+    if (calls.length === 0) return [eventRow({ ...common, itemKey, type: sourceRole, metadata: timing })]
+    return calls.map((value, index) => {
       const toolAt = pointerTo(callsAt, index)
       const toolCall = read.object(value, toolAt)
       const fn = read.object(toolCall.function, pointerTo(toolAt, 'function'))
@@ -121,11 +178,16 @@ function parseItem(
 
 function rebuildItem(rows: ImportedMessage[]): Json {
   const first = rows[0]!
-  const meta = first.metadata as { start_s: number; end_s?: number; tool?: Json }
+  const meta = first.metadata as { start_s?: number; end_s?: number; tool?: Json; event?: string }
   const time = first.createdAt.getTime()
   const item: Json = { role: sourceOf(first).role, time, secondsFromStart: meta.start_s }
-  if (meta.end_s !== undefined) item.endTime = time + Math.round((meta.end_s - meta.start_s) * 1000)
-  if (item.role === 'tool_calls') {
+  if (meta.end_s !== undefined && meta.start_s !== undefined) item.endTime = time + Math.round((meta.end_s - meta.start_s) * 1000)
+  if (meta.event !== undefined) {
+    item.message = first.content
+  } else if (item.role === 'function_call') {
+    const tool = meta.tool as { name: string; arguments: string }
+    Object.assign(item, { name: tool.name, args: tool.arguments })
+  } else if (item.role === 'tool_calls') {
     item.toolCalls = rows.map((toolRow) => {
       const tool = toolRow.metadata.tool as { call_id: string | null; name: string; arguments: string }
       return { id: tool.call_id, type: 'function', function: { name: tool.name, arguments: tool.arguments } }
@@ -141,16 +203,17 @@ function rebuildItem(rows: ImportedMessage[]): Json {
 
 function rebuildSession(imported: ImportedSession): Json {
   const { session: s } = imported
-  return {
-    message: {
-      type: 'end-of-call-report',
-      call: { id: sessionSourceOf(imported).id },
-      startedAt: iso(s.startedAt),
-      endedAt: s.endedAt ? iso(s.endedAt) : undefined,
-      endedReason: s.endedReason ?? undefined,
-      artifact: { messages: itemsOf(imported.messages).map((rows) => restoreItem(rows, rebuildItem)) },
-    },
+  const source = sessionSourceOf(imported)
+  const shape = (source.shape ?? 'report') as Shape
+  const items = itemsOf(imported.messages).map((rows) => restoreItem(rows, rebuildItem))
+  const body: Json = {
+    startedAt: iso(s.startedAt),
+    endedAt: s.endedAt ? iso(s.endedAt) : undefined,
+    endedReason: s.endedReason ?? undefined,
+    ...(shape.endsWith('/messages') ? { messages: items } : { artifact: { messages: items } }),
   }
+  if (shape.startsWith('call')) return { id: source.id, ...body }
+  return { message: { type: 'end-of-call-report', call: { id: source.id }, ...body } }
 }
 
 export const vapi = callReportAdapter('vapi', parseOne, rebuildSession)
