@@ -1,6 +1,9 @@
 import { expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { ParleyClient, type WebSocketConstructor, type WebSocketLike } from '../../src/client/index.js'
+import { buildApp } from '../../src/server/app.js'
+import { createApiKey } from '../../src/tracker/api-keys.js'
+import { createTracker } from '../../src/tracker/tracker.js'
 import { describeEachBackend } from '../support/backends.js'
 import { liveServer } from './support.js'
 
@@ -91,4 +94,69 @@ describeEachBackend('client SDK websocket transport', (backend) => {
       await client.shutdown()
     })
   }
+})
+
+describeEachBackend('client SDK websocket transport across a server restart', (backend) => {
+  it('retries what a shutting-down server refused or left unanswered, and delivers every message once', async () => {
+    const database = await backend.migratedDatabase()
+    const tracker = await createTracker({ database })
+    const adminKey = (await createApiKey(database, { scope: 'admin' })).key
+    // The first server commits slowly, so that frames queue behind the one in hand when it stops.
+    const slowTracker = {
+      ...tracker,
+      addMessages: async (inputs: Parameters<typeof tracker.addMessages>[0]) => {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        return tracker.addMessages(inputs)
+      },
+    }
+    let app = await buildApp({ tracker: slowTracker, rateLimit: false })
+    const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' })
+    const port = Number(new URL(baseUrl).port)
+    // Every frame the server answers with an error, as the SDK received it.
+    const refusals: string[] = []
+    class WatchingSocket extends WebSocket {
+      constructor(url: string) {
+        super(url)
+        this.addEventListener('message', (event) => {
+          const frame = JSON.parse(String(event.data)) as { type: string; status?: number; error?: { code: string } }
+          if (frame.type === 'error') refusals.push(`${frame.status} ${frame.error?.code}`)
+        })
+      }
+    }
+    const client = new ParleyClient({
+      baseUrl,
+      apiKey: adminKey,
+      transport: 'websocket',
+      WebSocket: WatchingSocket as unknown as WebSocketConstructor,
+      flushAt: 5,
+      flushIntervalMs: 1,
+      retryBaseMs: 20,
+      retryMaxMs: 200,
+      maxRetries: 50,
+    })
+    try {
+      // Many sessions, so that frames queue on the one socket (a session sends one batch at a time).
+      const sessions = await Promise.all(Array.from({ length: 20 }, () => client.startSession()))
+      const writes = sessions.flatMap(({ sessionId }) =>
+        Array.from({ length: 20 }, (_, index) => client.addMessage({ sessionId, role: 'user', content: `turn ${index}` })),
+      )
+      // Stop the server while batches are queued on its socket, then start another on the same port.
+      await Promise.race(writes)
+      await app.close()
+      app = await buildApp({ tracker, rateLimit: false })
+      await app.listen({ port, host: '127.0.0.1' })
+      const stored = await Promise.all(writes)
+      expect(new Set(stored.map((message) => message.id)).size).toBe(400)
+      for (const { sessionId } of sessions) {
+        const rows = await tracker.listMessages(sessionId, { limit: 1000 })
+        expect(rows.map((row) => row.content)).toEqual(Array.from({ length: 20 }, (_, index) => `turn ${index}`))
+      }
+      expect(refusals.length).toBeGreaterThan(0)
+      expect(refusals.every((refusal) => refusal.startsWith('503 '))).toBe(true)
+      expect(await client.shutdown()).toMatchObject({ delivered: 400, failed: 0 })
+    } finally {
+      await app.close()
+      await tracker.close()
+    }
+  })
 })

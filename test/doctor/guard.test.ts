@@ -67,7 +67,7 @@ describeEachBackend('the startup guard', (backend) => {
       for (const migrateOption of [undefined, false, true]) {
         const error = await refusal({ database: fixture.url, migrate: migrateOption })
         expect(error.message, `migrate: ${migrateOption}`).toContain('missing column conversation_messages.metadata')
-        expect(error.message).toContain('`parley doctor`')
+        expect(error.message).toContain('`parley doctor --fix-sql`')
         expect(error.details.report.ok).toBe(false)
       }
     })
