@@ -21,7 +21,7 @@ export function databaseUrl(flag: string | undefined, context: CliContext): stri
   return flag ?? context.env.DATABASE_URL ?? DEFAULT_DATABASE_URL
 }
 
-/** Seed-style lines on a terminal, JSON lines otherwise (the way pino is meant to be read). */
+/** `✅ Started session …` lines on a terminal, JSON lines otherwise (the way pino is meant to be read). */
 export function createCliLogger(context: CliContext, stream: 'stdout' | 'stderr' = 'stdout'): PinoLogger {
   const destination = context[stream]
   if (destination.isTTY) {

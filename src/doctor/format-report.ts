@@ -10,7 +10,7 @@ export function reportJson(report: SchemaReport): object {
 }
 
 /**
- * The report for a person, in the voice of the seed's "What I Found": a
+ * The report for a person, as an engineer would write up a schema audit: a
  * verdict, then each table's problems, then what to run next.
  */
 export function reportText(report: SchemaReport, description: string): string {

@@ -4,6 +4,8 @@
 // cannot hold exactly). Stored as `metadata.source.raw`, it is applied on top
 // of the rebuild to get the original back.
 
+import { isDeepStrictEqual } from 'node:util'
+
 type Json = Record<string, unknown>
 
 /** Fields the original did not have but the rebuild does. */
@@ -13,21 +15,11 @@ export function isPlainObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => deepEqual(item, b[i]))
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = Object.keys(a)
-    return keys.length === Object.keys(b).length && keys.every((key) => key in b && deepEqual(a[key], b[key]))
-  }
-  return false
-}
-
 /** What turns `rebuilt` back into `original`: differing fields, nested objects patched field by field. */
 export function residue(original: Json, rebuilt: Json): Json {
   const raw: Json = {}
   for (const [key, value] of Object.entries(original)) {
-    if (key in rebuilt && deepEqual(value, rebuilt[key])) continue
+    if (key in rebuilt && isDeepStrictEqual(value, rebuilt[key])) continue
     raw[key] = isPlainObject(value) && isPlainObject(rebuilt[key]) ? residue(value, rebuilt[key]) : value
   }
   const absent = Object.keys(rebuilt).filter((key) => !(key in original) && rebuilt[key] !== undefined)

@@ -78,7 +78,7 @@ export async function migrate(
   }
   if (applied.length > 0) {
     // A Supabase REST API (PostgREST) caches the schema; without this it
-    // keeps refusing the new columns, the seed's very failure. Harmless elsewhere.
+    // keeps refusing the new columns ("column not found" from code that expects them). Harmless elsewhere.
     await database.query(`notify pgrst, 'reload schema'`)
   }
   return { applied, alreadyApplied: alreadyApplied ?? [] }

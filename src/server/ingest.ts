@@ -60,8 +60,11 @@ export function ingestFor(tracker: Tracker, principal: Principal | undefined) {
       try {
         return await tracker.addMessages(inputs.map((input) => messageInputFromWire(sessionId, input)))
       } catch (error) {
-        // The library names a lone message's fields bare (`content`).
-        if (body.message && lonePrefix && error instanceof ValidationError) throw error.renamed((field) => `${lonePrefix}${field}`)
+        // The library names the fields of a call's only message bare (`content`); the request may hold it elsewhere.
+        const prefix = body.messages ? 'messages[0].' : lonePrefix
+        if (inputs.length === 1 && prefix && error instanceof ValidationError && !error.field.startsWith('messages')) {
+          throw error.renamed((field) => `${prefix}${field}`)
+        }
         throw error
       }
     },

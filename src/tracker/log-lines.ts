@@ -1,4 +1,4 @@
-// The seed's log lines, word for word: ids cut to eight characters.
+// The tracker's log lines (`✅ Started session 1a2b3c4d... for user 9f8e7d6c...`): ids cut to eight characters.
 import type { EndedSession, Message, Session } from '../model/types.js'
 
 export function shortId(id: string | null): string {

@@ -33,6 +33,16 @@ describeEachBackend('HTTP errors', (backend) => {
     }
   })
 
+  it('one UUID rule at every door: a urn:uuid or braced id is refused alike by the library, the HTTP API and the stream schema', async () => {
+    const sessionId = await start()
+    for (const id of [`urn:uuid:${uuidv7()}`, `{${uuidv7()}}`, `${uuidv7()}x`]) {
+      expectFieldError(await post(sessionId, { id, role: 'user', content: 'hi' }), 'id')
+      expectFieldError(await post(sessionId, { messages: [{ id, role: 'user', content: 'hi' }] }), 'messages[0].id')
+      await expect(server.tracker.addMessage({ sessionId, id, role: 'user', content: 'hi' })).rejects.toMatchObject({ field: 'id' })
+    }
+    expect(await countOf(sessionId)).toBe(0)
+  })
+
   it('400 names an unknown field: in the body, in messages[i], in the query', async () => {
     const sessionId = await start()
     expectFieldError(await server.call('POST', '/v1/sessions', { body: { user: uuidv4() } }), 'user', 'body')

@@ -48,7 +48,7 @@ export async function demoCommand(options: DemoOptions, context: CliContext): Pr
     }
     // Each turn is awaited, as the script plays them one by one: no need to wait for company in a batch.
     const client = new ParleyClient({ baseUrl: options.server, apiKey: options.key, flushIntervalMs: 5 })
-    // The server logs nothing per message to us, so the demo prints the seed's lines itself.
+    // The server logs nothing per message to us, so the demo prints the tracker's log lines itself.
     const target: DemoTarget = {
       async startSession(input) {
         const session = await client.startSession(input)
