@@ -1,6 +1,7 @@
 import type { Message } from '../../model/types.js'
 import { argumentsText, sourceItem, sourceRole, toolInfo } from '../tool-rows.js'
 import type { Encoder } from '../types.js'
+import { messageArrayEncoder, type MessageBuilder } from './message-array.js'
 
 /** A function call of an assistant message (`tool_calls[]`). */
 export interface OpenAIToolCall {
@@ -17,13 +18,8 @@ export type OpenAIChatMessage =
 
 type AssistantMessage = Extract<OpenAIChatMessage, { role: 'assistant' }>
 
-/** Rows in, chat messages out, in order; see {@link chatMessages}. */
-export interface ChatMessageBuilder {
-  /** The messages this row completes (the row itself may wait for the tool calls that follow it). */
-  push(row: Message): OpenAIChatMessage[]
-  /** The message still waiting. */
-  end(): OpenAIChatMessage[]
-}
+/** Rows in, chat messages out, in order; see {@link chatMessages}. A row may wait for the tool calls that follow it. */
+export type ChatMessageBuilder = MessageBuilder<OpenAIChatMessage>
 
 /**
  * Builds the chat messages of one session, a row at a time. One assistant
@@ -76,22 +72,4 @@ export function chatMessages(): ChatMessageBuilder {
 }
 
 /** One session as the `messages` array of the OpenAI Chat Completions API. */
-export const encodeOpenAI: Encoder = async function* (sessions) {
-  yield '['
-  let first = true
-  for await (const { pages } of sessions) {
-    const builder = chatMessages()
-    const write = (messages: OpenAIChatMessage[]) => {
-      const text = `${first ? '' : ','}\n${messages.map((message) => JSON.stringify(message)).join(',\n')}`
-      first = false
-      return text
-    }
-    for await (const page of pages) {
-      const messages = page.flatMap((row) => builder.push(row))
-      if (messages.length > 0) yield write(messages)
-    }
-    const last = builder.end()
-    if (last.length > 0) yield write(last)
-  }
-  yield '\n]\n'
-}
+export const encodeOpenAI: Encoder = messageArrayEncoder(chatMessages)

@@ -1,6 +1,7 @@
 import type { Message } from '../../model/types.js'
 import { argumentsValue, sourceItem, toolInfo } from '../tool-rows.js'
 import type { Encoder } from '../types.js'
+import { messageArrayEncoder, type MessageBuilder } from './message-array.js'
 
 type TextPart = { type: 'text'; text: string }
 type StepStartPart = { type: 'step-start' }
@@ -22,13 +23,8 @@ export interface UIMessage {
 /** Messages held back for a call's result at most: past this, the call is written without it (`input-available`). */
 export const OPEN_CALL_WINDOW = 1000
 
-/** Rows in, UI messages out, in order; see {@link uiMessages}. */
-export interface UIMessageBuilder {
-  /** The messages this row lets go (none while a call before it waits for its result). */
-  push(row: Message): UIMessage[]
-  /** Everything still held; calls without a result stay `input-available`. */
-  end(): UIMessage[]
-}
+/** Rows in, UI messages out, in order; see {@link uiMessages}. Calls without a result stay `input-available` at `end`. */
+export type UIMessageBuilder = MessageBuilder<UIMessage>
 
 /**
  * Builds the UI messages of one session, a row at a time. `UIMessage` has no
@@ -103,22 +99,4 @@ export function uiMessages(): UIMessageBuilder {
 }
 
 /** One session as a Vercel AI SDK `UIMessage[]` (what `useChat` keeps and `convertToModelMessages` takes). */
-export const encodeVercelUI: Encoder = async function* (sessions) {
-  yield '['
-  let first = true
-  for await (const { pages } of sessions) {
-    const builder = uiMessages()
-    const write = (messages: UIMessage[]) => {
-      const text = `${first ? '' : ','}\n${messages.map((message) => JSON.stringify(message)).join(',\n')}`
-      first = false
-      return text
-    }
-    for await (const page of pages) {
-      const messages = page.flatMap((row) => builder.push(row))
-      if (messages.length > 0) yield write(messages)
-    }
-    const last = builder.end()
-    if (last.length > 0) yield write(last)
-  }
-  yield '\n]\n'
-}
+export const encodeVercelUI: Encoder = messageArrayEncoder(uiMessages)
