@@ -1,6 +1,8 @@
 import { MIGRATION_LOCK_KEY, MIGRATIONS_TABLE } from '../migrations/migrator.js'
 import type { Problem, SchemaReport } from './compare.js'
 import type { ColumnShape, SchemaSnapshot } from './schema.js'
+import { securityFixSql } from './security.js'
+import { parleySchema } from '../db/parley-schema.js'
 
 // Brings rows written before a column existed in line with the invariants,
 // the way the upgrade migration does; each statement touches only rows that
@@ -148,6 +150,9 @@ end $$;`,
     )
   }
 
+  const security = expected.security ? securityFixSql(problems, expected.security) : []
+  if (security.length > 0) out.push('', '-- Security: row level security, policies, privileges, function settings', ...security)
+
   const indexes = of('missing_index')
   if (indexes.length > 0) out.push('', '-- Indexes')
   for (const problem of indexes) out.push(`${problem.expected!.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS ')};`)
@@ -159,6 +164,7 @@ end $$;`,
     out.push(
       '',
       '-- Migration history, so that `parley migrate` afterwards has nothing to do',
+      `create schema if not exists ${parleySchema};`,
       `create table if not exists ${MIGRATIONS_TABLE} (version integer primary key, name text not null, checksum text not null, applied_at timestamptz not null default now());`,
     )
     for (const migration of expected.migrations) {
