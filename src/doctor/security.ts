@@ -31,14 +31,14 @@ const isInternal = (object: string) => new RegExp(`^(schema ${PARLEY_SCHEMA}$|(t
 export function compareSecurity(expected: SecurityShape, live: SecurityShape): Problem[] {
   const problems: Problem[] = []
   for (const [table, want] of Object.entries(expected.rls)) {
+    // A table the fix is about to create gets its RLS too.
     const have = live.rls[table]
-    if (have && want.enabled && !have.enabled) {
+    if (want.enabled && !have?.enabled) {
       problems.push(problem('rls_disabled', table, { expected: 'row level security enabled', actual: 'disabled' }))
     }
   }
   for (const [key, want] of Object.entries(expected.policies)) {
     const have = live.policies[key]
-    if (!live.rls[want.table]) continue
     if (!have) problems.push(problem('missing_policy', want.table, { name: want.name, expected: describePolicy(want), actual: null }))
     else if (describePolicy(have) !== describePolicy(want)) {
       problems.push(problem('policy_mismatch', want.table, { name: want.name, expected: describePolicy(want), actual: describePolicy(have) }))
@@ -101,13 +101,15 @@ export function compareSecurity(expected: SecurityShape, live: SecurityShape): P
  * touching no row: enable RLS, recreate a policy, revoke, reset a function's
  * search_path or rights.
  */
-export function securityFixSql(problems: Problem[], expected: SecurityShape): string[] {
+export function securityFixSql(problems: Problem[], expected: SecurityShape, allPolicies = false): string[] {
   const out: string[] = []
   for (const p of problems.filter((p) => p.kind === 'rls_disabled')) out.push(`alter table ${p.table} enable row level security;`)
-  for (const p of problems.filter((p) => p.kind === 'missing_policy' || p.kind === 'policy_mismatch')) {
-    const policy = expected.policies[`${p.table}.${p.name}`]
-    if (policy) out.push(policySql(policy))
-  }
+  const policies = allPolicies
+    ? Object.values(expected.policies)
+    : problems
+        .filter((p) => p.kind === 'missing_policy' || p.kind === 'policy_mismatch')
+        .flatMap((p) => expected.policies[`${p.table}.${p.name}`] ?? [])
+  for (const policy of policies) out.push(policySql(policy))
   for (const p of problems.filter((p) => p.kind === 'privilege_granted' && p.severity === 'error')) {
     const grantee = p.name === 'PUBLIC' ? 'public' : `"${p.name}"`
     const [kind, ...rest] = p.table!.split(' ')
@@ -120,6 +122,30 @@ export function securityFixSql(problems: Problem[], expected: SecurityShape): st
   for (const p of problems.filter((p) => p.kind === 'function_security_mismatch')) out.push(`alter function ${p.name} ${p.expected};`)
   return out
 }
+
+/**
+ * Closes the parley schema and everything in it to PUBLIC and the API roles,
+ * and the conversation tables to PUBLIC and anon: what a fix has just
+ * created starts with PostgreSQL's (or Supabase's) default grants.
+ */
+export const closeInternalsSql = /* sql */ `revoke all on schema parley from public;
+revoke all on all tables in schema parley from public;
+revoke all on all sequences in schema parley from public;
+revoke all on all functions in schema parley from public;
+do $$
+declare api_role text;
+begin
+  for api_role in select rolname from pg_roles where rolname in ('anon', 'authenticated', 'service_role') loop
+    execute format('revoke all on schema parley from %I', api_role);
+    execute format('revoke all on all tables in schema parley from %I', api_role);
+    execute format('revoke all on all sequences in schema parley from %I', api_role);
+    execute format('revoke all on all functions in schema parley from %I', api_role);
+  end loop;
+  if exists (select 1 from pg_roles where rolname = 'anon') then
+    revoke all on table conversation_sessions, conversation_messages from anon;
+  end if;
+  revoke all on table conversation_sessions, conversation_messages from public;
+end $$;`
 
 /** Drops and recreates one policy, spelling the JWT's subject as the database can (auth.uid() when it exists). */
 function policySql(policy: PolicyShape): string {

@@ -36,7 +36,7 @@ async function tablesOf(db: Queryable): Promise<string[]> {
 }
 
 async function historyOf(db: Queryable) {
-  return (await db.query('select version, name, checksum, applied_at from parley_migrations order by version')).rows
+  return (await db.query('select version, name, checksum, applied_at from parley.migrations order by version')).rows
 }
 
 /** A tracker that works: a seed-style conversation goes in and comes back. */
@@ -67,7 +67,7 @@ describeEachBackend('the startup guard', (backend) => {
       for (const migrateOption of [undefined, false, true]) {
         const error = await refusal({ database: fixture.url, migrate: migrateOption })
         expect(error.message, `migrate: ${migrateOption}`).toContain('missing column conversation_messages.metadata')
-        expect(error.message).toContain('`parley doctor`')
+        expect(error.message).toContain('`parley doctor --fix-sql`')
         expect(error.details.report.ok).toBe(false)
       }
     })
