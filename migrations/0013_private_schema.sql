@@ -143,6 +143,10 @@ begin
     for no key update;
   end if;
   perform set_config('parley.counting_depth', pg_trigger_depth()::text, true);
+  -- A user's own trigger on the sessions runs inside this update and expects
+  -- the usual search_path; ours names everything, pg_catalog first. Restored
+  -- on return (the function's SET clause).
+  perform set_config('search_path', 'pg_catalog, public', true);
   update public.conversation_sessions s set message_count = greatest(s.message_count + change.delta, 0)
   from unnest(session_ids, deltas) as change(session_id, delta)
   where s.session_id = change.session_id and change.delta <> 0;
@@ -191,6 +195,8 @@ language plpgsql security definer set search_path = '' set enable_seqscan = off 
 #variable_conflict use_column
 begin
   perform set_config('parley.sessions_locked', 'on', true);
+  -- As in adjust_message_counts: for a user's triggers on the messages.
+  perform set_config('search_path', 'pg_catalog, public', true);
   return query
   with input as (
     select * from jsonb_to_recordset(batch) as i(
