@@ -656,7 +656,7 @@ describeEachBackend('database invariants', (backend) => {
         created_at: null,
       }))
       await db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ inserted: boolean }>('select * from parley_insert_messages($1::jsonb)', [JSON.stringify(batch)])
+        const { rows } = await tx.query<{ inserted: boolean }>('select * from parley.insert_messages($1::jsonb)', [JSON.stringify(batch)])
         expect(rows.map((row) => row.inserted)).toEqual([true, true, true])
         // The batch function's shortcuts end with its statement.
         await tx.query('update conversation_sessions set message_count = 99 where session_id = $1', [first.session_id])

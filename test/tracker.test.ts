@@ -11,7 +11,7 @@ function beforeEachBatch(database: Database, hook: () => Promise<void>): Databas
   return {
     ...database,
     async query<Row>(sql: string, params?: readonly unknown[]) {
-      if (sql.includes('parley_insert_messages')) await hook()
+      if (sql.includes('insert_messages(')) await hook()
       return database.query<Row>(sql, params)
     },
   }

@@ -1,4 +1,8 @@
 import type { ColumnShape, SchemaSnapshot } from './schema.js'
+import { compareSecurity } from './security.js'
+
+// Where problems with the history are reported (the table's name, for people).
+const MIGRATIONS_TABLE = 'parley.migrations'
 
 export type ProblemKind =
   | 'pending_migration'
@@ -21,6 +25,14 @@ export type ProblemKind =
   | 'extra_index'
   | 'extra_constraint'
   | 'extra_trigger'
+  | 'rls_disabled'
+  | 'missing_policy'
+  | 'policy_mismatch'
+  | 'extra_policy'
+  | 'privilege_granted'
+  | 'privilege_missing'
+  | 'function_search_path_mutable'
+  | 'function_security_mismatch'
 
 /** `safe`: adding or relaxing; `data`: needs a backfill or may fail on existing rows; `manual`: a person decides. */
 export type FixKind = 'safe' | 'data' | 'manual'
@@ -94,6 +106,7 @@ export function compareSchema(expected: SchemaSnapshot, live: SchemaSnapshot): S
       problems.push(error('function_mismatch', null, { name, expected: `function ${name}`, actual: actual ? 'a different body' : null, fix: 'safe' }))
     }
   }
+  if (expected.security && live.security) problems.push(...compareSecurity(expected.security, live.security))
   return { ok: problems.every((problem) => problem.severity !== 'error'), problems, pendingMigrations }
 }
 
@@ -103,16 +116,16 @@ function compareMigrations(expected: SchemaSnapshot, live: SchemaSnapshot): Prob
   const known = new Set(expected.migrations.map((migration) => migration.version))
   for (const migration of live.migrations) {
     if (!known.has(migration.version)) {
-      problems.push(error('unknown_migration', 'parley_migrations', { name: String(migration.version), expected: null, actual: migration.name, fix: 'manual' }))
+      problems.push(error('unknown_migration', MIGRATIONS_TABLE, { name: String(migration.version), expected: null, actual: migration.name, fix: 'manual' }))
     }
   }
   for (const migration of expected.migrations) {
     const done = applied.get(migration.version)
     if (!done) {
-      problems.push(error('pending_migration', 'parley_migrations', { name: String(migration.version), expected: migration.name, actual: null, fix: 'safe' }))
+      problems.push(error('pending_migration', MIGRATIONS_TABLE, { name: String(migration.version), expected: migration.name, actual: null, fix: 'safe' }))
     } else if (done.checksum !== migration.checksum) {
       problems.push(
-        error('modified_migration', 'parley_migrations', {
+        error('modified_migration', MIGRATIONS_TABLE, {
           name: String(migration.version),
           expected: `${migration.name} sha256:${migration.checksum.slice(0, 12)}`,
           actual: `${done.name} sha256:${done.checksum.slice(0, 12)}`,

@@ -1,6 +1,8 @@
 import { MIGRATION_LOCK_KEY, MIGRATIONS_TABLE } from '../migrations/migrator.js'
 import type { Problem, SchemaReport } from './compare.js'
 import type { ColumnShape, SchemaSnapshot } from './schema.js'
+import { closeInternalsSql, securityFixSql } from './security.js'
+import { parleySchema } from '../db/parley-schema.js'
 
 // Brings rows written before a column existed in line with the invariants,
 // the way the upgrade migration does; each statement touches only rows that
@@ -49,6 +51,19 @@ begin
 end $$;`
 }
 
+// Where an older Parley kept its history and keys: moved in place, as migration 13 does.
+const moveLegacyTablesSql = /* sql */ `do $$ begin
+  if to_regclass('parley_migrations') is not null and to_regclass('parley.migrations') is null then
+    alter table parley_migrations set schema parley;
+    alter table parley.parley_migrations rename to migrations;
+    alter table parley.migrations rename constraint parley_migrations_pkey to migrations_pkey;
+  end if;
+  if to_regclass('parley_api_keys') is not null and to_regclass('parley.api_keys') is null then
+    alter table parley_api_keys set schema parley;
+    alter table parley.parley_api_keys rename to api_keys;
+  end if;
+end $$;`
+
 const columnProblems = new Set(['missing_table', 'missing_column', 'nullability_mismatch', 'default_mismatch', 'type_mismatch'])
 
 /**
@@ -72,6 +87,7 @@ export function buildFixSql(report: SchemaReport, expected: SchemaSnapshot, desc
     `select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});`,
   )
   if (problems.length === 0) out.push('-- Nothing to fix: the schema is as expected.')
+  else out.push(`create schema if not exists ${parleySchema};`, moveLegacyTablesSql)
 
   if (problems.some((problem) => columnProblems.has(problem.kind))) {
     out.push('', '-- Tables and columns', 'create sequence if not exists conversation_messages_seq_seq as bigint;')
@@ -93,6 +109,11 @@ export function buildFixSql(report: SchemaReport, expected: SchemaSnapshot, desc
       `alter table ${problem.table} add column if not exists ${problem.column} ${column.type}${column.default && !deferred ? ` default ${column.default}` : ''};`,
     )
   }
+  // A column a policy names cannot change type: the policies go first and
+  // are recreated below with the other security fixes.
+  const retyped = of('type_mismatch').some((problem) => problem.fix === 'safe')
+  const policies = Object.values(expected.security?.policies ?? {})
+  if (retyped) for (const policy of policies) out.push(`drop policy if exists ${policy.name} on ${policy.table};`)
   for (const problem of of('type_mismatch')) {
     if (problem.fix === 'safe') out.push(`alter table ${problem.table} alter column ${problem.column} type ${problem.expected};`)
     else manual.push(`${problem.table}.${problem.column} is ${problem.actual}, expected ${problem.expected}: convert it by hand (values may not convert).`)
@@ -146,6 +167,11 @@ end $$;`)
   end if;
 end $$;`,
     )
+  }
+
+  const security = expected.security ? securityFixSql(problems, expected.security, retyped) : []
+  if (problems.length > 0) {
+    out.push('', '-- Security: row level security, policies, privileges, function settings', ...security, closeInternalsSql)
   }
 
   const indexes = of('missing_index')

@@ -1,10 +1,17 @@
 import type { Database, Queryable } from '../db/database.js'
+import { inParleySchema, parleySchema } from '../db/parley-schema.js'
 import { UnavailableError } from '../model/errors.js'
 import { migrations as knownMigrations } from './generated.js'
 import { migrationChecksum, type MigrationSource } from './migration.js'
 
 /** The table that records applied migrations. */
-export const MIGRATIONS_TABLE = 'parley_migrations'
+export const MIGRATIONS_TABLE = inParleySchema('migrations')
+
+/**
+ * Where Parley before migration 13 kept its history: in the current schema,
+ * from which migration 13 moves it into the `parley` schema, rows and all.
+ */
+export const LEGACY_MIGRATIONS_TABLE = 'parley_migrations'
 
 // Any constant works; it only has to be the same in every Parley process.
 export const MIGRATION_LOCK_KEY = 7_140_226_001
@@ -31,6 +38,7 @@ export interface MigrationPlan {
 }
 
 const createTableSql = /* sql */ `
+  create schema if not exists ${parleySchema};
   create table if not exists ${MIGRATIONS_TABLE} (
     version integer primary key,
     name text not null,
@@ -38,9 +46,17 @@ const createTableSql = /* sql */ `
     applied_at timestamptz not null default now()
   )`
 
-const selectAppliedSql = /* sql */ `
+const selectAppliedSql = (table: string) => /* sql */ `
   select version, name, checksum, applied_at as "appliedAt"
-  from ${MIGRATIONS_TABLE} order by version`
+  from ${table} order by version`
+
+// The new place first: once migration 13 has moved the table, the old name
+// is free, and a table of that name is not ours.
+const locateHistorySql = /* sql */ `
+  select case
+    when to_regclass($1) is not null then $1
+    when to_regclass($2) is not null then $2
+  end as "table"`
 
 /**
  * Brings the database up to the newest schema. Each migration runs in its
@@ -58,15 +74,19 @@ export async function migrate(
   for (;;) {
     const next = await database.transaction(async (tx) => {
       await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY])
-      await tx.exec(createTableSql)
-      const history = await readHistory(tx)
+      // A database an older Parley migrated keeps its history where it was
+      // until migration 13 moves it; a new one starts in the parley schema.
+      const table = (await locateHistory(tx)) ?? (await tx.exec(createTableSql), MIGRATIONS_TABLE)
+      const history = await readHistory(tx, table)
       verifyHistory(history, migrations)
       alreadyApplied ??= history.map((row) => row.version)
       const done = new Set(history.map((row) => row.version))
       const pending = migrations.find((migration) => !done.has(migration.version))
       if (!pending) return undefined
       await tx.exec(pending.sql)
-      await tx.query(`insert into ${MIGRATIONS_TABLE} (version, name, checksum) values ($1, $2, $3)`, [
+      // Looked up again: the migration may have moved the table (13 does).
+      const recordIn = (await locateHistory(tx)) ?? table
+      await tx.query(`insert into ${recordIn} (version, name, checksum) values ($1, $2, $3)`, [
         pending.version,
         pending.name,
         migrationChecksum(pending.sql),
@@ -97,15 +117,18 @@ export async function planMigrations(
 
 /** The recorded history, or none when the migrations table does not exist yet. */
 export async function readAppliedMigrations(database: Queryable): Promise<AppliedMigration[]> {
-  const { rows } = await database.query<{ exists: boolean }>(
-    `select to_regclass($1) is not null as exists`,
-    [MIGRATIONS_TABLE],
-  )
-  return rows[0]?.exists ? readHistory(database) : []
+  const table = await locateHistory(database)
+  return table ? readHistory(database, table) : []
 }
 
-async function readHistory(tx: Queryable): Promise<AppliedMigration[]> {
-  const { rows } = await tx.query<AppliedMigration>(selectAppliedSql)
+/** The history table of this database, in the parley schema or where an older Parley left it; none when new. */
+export async function locateHistory(database: Queryable): Promise<string | undefined> {
+  const { rows } = await database.query<{ table: string | null }>(locateHistorySql, [MIGRATIONS_TABLE, LEGACY_MIGRATIONS_TABLE])
+  return rows[0]?.table ?? undefined
+}
+
+async function readHistory(tx: Queryable, table: string): Promise<AppliedMigration[]> {
+  const { rows } = await tx.query<AppliedMigration>(selectAppliedSql(table))
   return rows
 }
 

@@ -1,4 +1,5 @@
 // Queries on conversation_messages. Columns come back camelCased, ready for `Message`.
+import { inParleySchema } from '../db/parley-schema.js'
 
 const messageColumns = /* sql */ `
   id, session_id as "sessionId", user_id as "userId", role, content,
@@ -7,13 +8,13 @@ const messageColumns = /* sql */ `
 /**
  * The group commit: many callers' messages in one statement, hence one
  * transaction. `$1` is a JSON array of rows tagged with `ord` and `caller`;
- * see migrations/0004_insert_messages_function.sql for what comes back.
+ * see migrations/0004_insert_messages_function.sql (now in 0013) for what comes back.
  */
 export const insertMessageBatch = /* sql */ `
   select ord, caller_failed as "callerFailed", session_found as "sessionFound",
     session_active as "sessionActive", differs, stored, seq,
     created_at as "createdAt", user_id as "userId", inserted
-  from parley_insert_messages($1::jsonb)`
+  from ${inParleySchema('insert_messages')}($1::jsonb)`
 
 /** A session's messages in conversation order, after the message `$2` when given. */
 export const listMessages = /* sql */ `

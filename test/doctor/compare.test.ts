@@ -296,16 +296,16 @@ describe('compareSchema', () => {
       )
       expect(report.pendingMigrations).toEqual([{ version: 2, name: 'invariant_triggers' }])
       expect(report.problems).toEqual([
-        problem({ kind: 'unknown_migration', table: 'parley_migrations', name: '7', actual: 'from_the_future', fix: 'manual' }),
+        problem({ kind: 'unknown_migration', table: 'parley.migrations', name: '7', actual: 'from_the_future', fix: 'manual' }),
         problem({
           kind: 'modified_migration',
-          table: 'parley_migrations',
+          table: 'parley.migrations',
           name: '1',
           expected: 'conversation_tables sha256:c1',
           actual: 'conversation_tables sha256:edited-check',
           fix: 'manual',
         }),
-        problem({ kind: 'pending_migration', table: 'parley_migrations', name: '2', expected: 'invariant_triggers' }),
+        problem({ kind: 'pending_migration', table: 'parley.migrations', name: '2', expected: 'invariant_triggers' }),
         problem({ kind: 'missing_column', column: 'audio_url', expected: 'text' }),
       ])
     })
@@ -314,7 +314,7 @@ describe('compareSchema', () => {
       const report = compareSchema(expected(), live((schema) => schema.migrations.pop()))
       expect(report).toEqual({
         ok: false,
-        problems: [problem({ kind: 'pending_migration', table: 'parley_migrations', name: '2', expected: 'invariant_triggers' })],
+        problems: [problem({ kind: 'pending_migration', table: 'parley.migrations', name: '2', expected: 'invariant_triggers' })],
         pendingMigrations: [{ version: 2, name: 'invariant_triggers' }],
       })
     })
@@ -342,7 +342,7 @@ describe('the report for a person and for a program', () => {
   it('text: a verdict, the tables as headings, the missing columns by name, what to run next', () => {
     const lines = reportText(report, 'the test database').split('\n')
     expect(lines[0]).toBe('⚠️ the test database does not match the schema Parley expects: 4 problems.')
-    expect(lines).toContain('parley_migrations')
+    expect(lines).toContain('parley.migrations')
     const heading = lines.indexOf('conversation_messages')
     expect(lines[heading + 1]).toBe('  Missing: audio_url, metadata')
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}nullability_mismatch +user_id +expected nullable +found not null +fix: safe$/))

@@ -64,7 +64,7 @@ describeEachBackend('parley doctor on drifted databases', (backend) => {
         open,
         `alter table conversation_sessions alter column duration_seconds type real;
          alter table conversation_messages alter column audio_url type varchar(200);
-         alter table conversation_sessions alter column user_id type text;`,
+         alter table conversation_sessions alter column ended_reason type integer using null;`,
       )
     })
 
@@ -75,7 +75,7 @@ describeEachBackend('parley doctor on drifted databases', (backend) => {
       expect(json.problems).toEqual([
         { kind: 'type_mismatch', table: 'conversation_messages', column: 'audio_url', expected: 'text', actual: 'character varying(200)', severity: 'error', fix: 'safe' },
         { kind: 'type_mismatch', table: 'conversation_sessions', column: 'duration_seconds', expected: 'double precision', actual: 'real', severity: 'error', fix: 'safe' },
-        { kind: 'type_mismatch', table: 'conversation_sessions', column: 'user_id', expected: 'uuid', actual: 'text', severity: 'error', fix: 'manual' },
+        { kind: 'type_mismatch', table: 'conversation_sessions', column: 'ended_reason', expected: 'text', actual: 'integer', severity: 'error', fix: 'manual' },
       ])
       expect(await verdict(fixture)).toMatch(/: 3 problems \(1 needs a person\)\.$/)
     })
@@ -84,14 +84,14 @@ describeEachBackend('parley doctor on drifted databases', (backend) => {
       const { sql, report } = await applyFix(fixture)
       expect(sql).toContain('alter table conversation_sessions alter column duration_seconds type double precision;')
       expect(sql).toContain('alter table conversation_messages alter column audio_url type text;')
-      expect(sql).not.toMatch(/alter column user_id type/)
-      expect(sql).toMatch(/\n--   \* conversation_sessions\.user_id is text, expected uuid: convert it by hand/)
+      expect(sql).not.toMatch(/alter column ended_reason type/)
+      expect(sql).toMatch(/\n--   \* conversation_sessions\.ended_reason is integer, expected text: convert it by hand/)
       expect(brief(report.problems)).toEqual([
-        { kind: 'type_mismatch', table: 'conversation_sessions', column: 'user_id', severity: 'error', fix: 'manual' },
+        { kind: 'type_mismatch', table: 'conversation_sessions', column: 'ended_reason', severity: 'error', fix: 'manual' },
       ])
       expect(report.ok).toBe(false)
 
-      await fixture.db.exec('alter table conversation_sessions alter column user_id type uuid using user_id::uuid')
+      await fixture.db.exec('alter table conversation_sessions alter column ended_reason type text')
       expect(await firstLine(fixture, 0)).toMatch(/^✅ .+ matches the schema Parley expects\.$/)
     })
   })
@@ -209,8 +209,8 @@ describeEachBackend('parley doctor on drifted databases', (backend) => {
     beforeAll(async () => {
       fixture = await drifted(
         open,
-        `update parley_migrations set checksum = 'e0e0e0e0e0e0e0e0' where version = 2;
-         insert into parley_migrations (version, name, checksum) values (999, 'from_the_future', 'abc');`,
+        `update parley.migrations set checksum = 'e0e0e0e0e0e0e0e0' where version = 2;
+         insert into parley.migrations (version, name, checksum) values (999, 'from_the_future', 'abc');`,
       )
     })
 
@@ -219,10 +219,10 @@ describeEachBackend('parley doctor on drifted databases', (backend) => {
       expect(code).toBe(1)
       expect(json.pending_migrations).toEqual([])
       expect(json.problems).toEqual([
-        { kind: 'unknown_migration', table: 'parley_migrations', name: '999', expected: null, actual: 'from_the_future', severity: 'error', fix: 'manual' },
+        { kind: 'unknown_migration', table: 'parley.migrations', name: '999', expected: null, actual: 'from_the_future', severity: 'error', fix: 'manual' },
         {
           kind: 'modified_migration',
-          table: 'parley_migrations',
+          table: 'parley.migrations',
           name: '2',
           expected: `invariant_triggers sha256:${recorded.slice(0, 12)}`,
           actual: 'invariant_triggers sha256:e0e0e0e0e0e0',
@@ -237,7 +237,7 @@ describeEachBackend('parley doctor on drifted databases', (backend) => {
     })
 
     it('--fix-sql changes neither the history nor any row, and explains both in comments', async () => {
-      const history = (await fixture.db.query('select version, name, checksum from parley_migrations order by version')).rows
+      const history = (await fixture.db.query('select version, name, checksum from parley.migrations order by version')).rows
       const { sql, report } = await applyFix(fixture, { historyIntact: false })
       // migrate() still refuses such a history rather than guessing.
       const refused = await migrate(fixture.db).then(() => undefined, (error: unknown) => error)
@@ -246,11 +246,11 @@ describeEachBackend('parley doctor on drifted databases', (backend) => {
       expect(sql).toMatch(/\n--   \* migration 2 was edited after it was applied/)
       expect(sql).toMatch(/\n--   \* migration 999 \(from_the_future\) comes from a newer Parley/)
       expect(brief(report.problems).map(({ kind, name }) => `${kind} ${name}`)).toEqual(['unknown_migration 999', 'modified_migration 2'])
-      expect((await fixture.db.query('select version, name, checksum from parley_migrations order by version')).rows).toEqual(history)
+      expect((await fixture.db.query('select version, name, checksum from parley.migrations order by version')).rows).toEqual(history)
       expect(report.ok).toBe(false)
 
-      await fixture.db.exec(`delete from parley_migrations where version = 999;
-        update parley_migrations set checksum = '${recorded}' where version = 2;`)
+      await fixture.db.exec(`delete from parley.migrations where version = 999;
+        update parley.migrations set checksum = '${recorded}' where version = 2;`)
       expect(await firstLine(fixture, 0)).toMatch(/matches the schema Parley expects\.$/)
     })
   })

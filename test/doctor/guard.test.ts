@@ -36,7 +36,7 @@ async function tablesOf(db: Queryable): Promise<string[]> {
 }
 
 async function historyOf(db: Queryable) {
-  return (await db.query('select version, name, checksum, applied_at from parley_migrations order by version')).rows
+  return (await db.query('select version, name, checksum, applied_at from parley.migrations order by version')).rows
 }
 
 /** A tracker that works: a seed-style conversation goes in and comes back. */

@@ -107,7 +107,7 @@ describeEachBackend("parley doctor on the seed's old schema", (backend) => {
     const group = messages.slice(0, messages.indexOf(''))
     expect(group).toContainEqual(expect.stringMatching(/^ {2}nullability_mismatch +user_id +expected nullable +found not null +fix: safe$/))
     expect(group).toContainEqual(expect.stringMatching(/^ {2}extra_column \(warning\) +tokens +/))
-    expect(lines).toContain('parley_migrations')
+    expect(lines).toContain('parley.migrations')
     expect(run.out).toContain('Next: run `parley migrate`')
   })
 
@@ -215,7 +215,7 @@ describeEachBackend('parley doctor with each expected column dropped', (backend)
       expect(missing[0]!.expected!.startsWith(want.type), where).toBe(true)
       // Anything else is what `drop column … cascade` took with it.
       for (const problem of report.problems.filter((p) => p.kind !== 'missing_column')) {
-        expect(['missing_constraint', 'missing_index', 'missing_trigger'], `${where}: ${problem.kind}`).toContain(problem.kind)
+        expect(['missing_constraint', 'missing_index', 'missing_trigger', 'missing_policy'], `${where}: ${problem.kind}`).toContain(problem.kind)
       }
       expect(report.pendingMigrations, where).toEqual([])
 
