@@ -1,5 +1,6 @@
 import {
   ConflictError,
+  GoneError,
   NotFoundError,
   ParleyError,
   UnavailableError,
@@ -57,6 +58,9 @@ export function translateError(error: unknown, description: string): unknown {
   if (code === '57014') {
     return unavailable('DATABASE_TIMEOUT', `the database cancelled the statement: ${text}`, error)
   }
+  // Parley's own, raised by migrations/0014's triggers.
+  if (code === 'PX410') return new GoneError('SESSION_ERASED', text, { cause: error })
+  if (code === 'PX403') return new ConflictError('AUDIT_APPEND_ONLY', text, { cause: error })
   if (code === '23505') {
     return new ConflictError('UNIQUE_VIOLATION', detail ? `${text} (${detail})` : text, { cause: error })
   }

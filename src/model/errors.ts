@@ -62,6 +62,11 @@ export class ConflictError extends ParleyError {
   static override readonly status: number = 409
 }
 
+/** The data was erased on purpose (a data subject's request): it is not stored, and will not be (410). */
+export class GoneError extends ParleyError {
+  static override readonly status: number = 410
+}
+
 /** A refusal of the request as a whole: too large, a media type the server does not read (413, 415, other 4xx). */
 export class RequestRejectedError extends ParleyError {
   static override readonly status: number = 413
@@ -86,6 +91,11 @@ export class ClientClosedError extends ParleyError {}
 /** The server could not be reached (after the client's retries); `cause` is the network error. */
 export class NetworkError extends UnavailableError {}
 
+/** The session was erased: writing it again would bring erased data back. */
+export function sessionErased(sessionId: string): GoneError {
+  return new GoneError('SESSION_ERASED', `session ${sessionId} was erased; it cannot be written again`, { details: { sessionId } })
+}
+
 /** No session has this id (or the caller may not know it has). */
 export function sessionNotFound(sessionId: string, hint = ''): NotFoundError {
   return new NotFoundError('SESSION_NOT_FOUND', `session ${sessionId} does not exist${hint}`, { details: { sessionId } })
@@ -98,6 +108,7 @@ const CLASS_BY_STATUS: Record<number, new (code: string, message: string, option
   403: ForbiddenError,
   404: NotFoundError,
   409: ConflictError,
+  410: GoneError,
   429: RateLimitedError,
   503: UnavailableError,
 }

@@ -162,3 +162,53 @@ export interface SessionExport {
 
 /** What to export: one session, or the sessions of a user and/or started in [from, to). */
 export type ExportSelection = { sessionId: string } | { userId?: string | null; from?: Date | null; to?: Date | null }
+
+/** What Parley records in its audit log: who did what to which target, never content. */
+export const AUDIT_ACTIONS = ['key.created', 'key.revoked', 'user.erased', 'sessions.pruned', 'export.bulk'] as const
+export type AuditAction = (typeof AUDIT_ACTIONS)[number]
+
+/** One row of the audit log. `actor` is a key prefix (`key:pk_1a2b3c4d`), a JWT subject (`user:…`) or `cli`. */
+export interface AuditEntry {
+  id: number
+  at: Date
+  actor: string
+  action: AuditAction
+  target: string | null
+  details: Metadata
+}
+
+export interface AuditOptions {
+  /** Only entries at or after this time. */
+  since?: Date | string
+  /** Only entries after this id (the last of the previous page). */
+  after?: number
+  /** At most this many (default 100, at most 1000). */
+  limit?: number
+}
+
+/** What erasing a user removed. */
+export interface ErasedUser {
+  userId: string
+  sessions: number
+  messages: number
+}
+
+export interface PruneOptions {
+  /** Ended sessions that ended before this time go (with their messages). */
+  endedBefore: Date | string
+  /** Count what would go, remove nothing. */
+  dryRun?: boolean
+  /** Sessions per statement (default 500): each batch holds its locks only briefly. */
+  batchSize?: number
+  /** Who asked, for the audit log (default `cli`). */
+  actor?: string
+}
+
+/** What a prune removed, or would remove (`dryRun`). */
+export interface PruneResult {
+  sessions: number
+  messages: number
+  dryRun: boolean
+  /** False when another process held the prune lock: this one removed nothing. */
+  ran: boolean
+}

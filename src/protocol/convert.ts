@@ -1,6 +1,6 @@
 // Between the library's camelCase objects and the wire's snake_case JSON.
-import type { AddMessageInput, ConversationStats, EndedSession, Message, SearchPage, Session } from '../model/types.js'
-import type { MessageInputWire, MessageWire, SearchPageWire, SessionWire, StatsWire } from './schemas.js'
+import type { AddMessageInput, AuditEntry, ConversationStats, EndedSession, Message, SearchPage, Session } from '../model/types.js'
+import type { AuditEntryWire, MessageInputWire, MessageWire, SearchPageWire, SessionWire, StatsWire } from './schemas.js'
 
 export function sessionToWire(session: Session): SessionWire {
   return {
@@ -155,4 +155,8 @@ export function statsToWire(stats: ConversationStats): StatsWire {
     messages_per_session: stats.messagesPerSession,
     busiest_hours: stats.busiestHours,
   }
+}
+
+export function auditEntryToWire(entry: AuditEntry): AuditEntryWire {
+  return { id: entry.id, at: entry.at.toISOString(), actor: entry.actor, action: entry.action, target: entry.target, details: entry.details }
 }

@@ -3,7 +3,7 @@
 import { Type, type Static } from 'typebox'
 
 import { MAX_MESSAGES_PER_REQUEST, MAX_REASON_LENGTH, PAGE_LIMITS } from '../model/limits.js'
-import { ROLES } from '../model/types.js'
+import { AUDIT_ACTIONS, ROLES } from '../model/types.js'
 
 export { MAX_MESSAGES_PER_REQUEST }
 
@@ -214,3 +214,33 @@ export type MessageWire = Static<typeof MessageSchema>
 export type MessageInputWire = Static<typeof MessageInput>
 export type StartSessionBodyWire = Static<typeof StartSessionBody>
 export type ErrorWire = Static<typeof ErrorSchema>
+
+export const UserParams = Type.Object({ user_id: InputUuid })
+
+export const ErasedUserSchema = Type.Object({
+  user_id: Uuid,
+  sessions: Type.Integer({ description: 'sessions erased (each leaves a tombstone: hashes of the ids, no content)' }),
+  messages: Type.Integer({ description: 'messages erased' }),
+})
+
+export const AuditQuery = Type.Object(
+  {
+    since: Type.Optional(InputTimestamp),
+    after: Type.Optional(Type.String({ pattern: '^[0-9]+$', description: 'the id of the last entry of the previous page' })),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]+$', description: `default ${PAGE_LIMITS.messages.default}, at most ${PAGE_LIMITS.messages.max}` })),
+  },
+  { additionalProperties: false },
+)
+
+export const AuditEntrySchema = Type.Object({
+  id: Type.Integer(),
+  at: Timestamp,
+  actor: Type.String({ description: 'key:pk_<prefix>, jwt:<user id>, cli or library' }),
+  action: Type.Enum(AUDIT_ACTIONS),
+  target: Type.Union([Type.String(), Type.Null()]),
+  details: Metadata,
+})
+
+export const AuditPage = Type.Object({ entries: Type.Array(AuditEntrySchema), next_after: Type.Union([Type.Integer(), Type.Null()]) })
+
+export type AuditEntryWire = Static<typeof AuditEntrySchema>

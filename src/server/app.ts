@@ -11,6 +11,7 @@ import { installRateLimit, type RateLimitOptions } from './plugins/rate-limit.js
 import { dashboardRoutes } from './routes/dashboard.js'
 import { exportRoutes } from './routes/export.js'
 import { healthRoutes } from './routes/health.js'
+import { lifecycleRoutes } from './routes/lifecycle.js'
 import { schemaReportRoutes } from './routes/schema-report.js'
 import { searchRoutes } from './routes/search.js'
 import { sessionRoutes } from './routes/sessions.js'
@@ -81,6 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(searchRoutes(tracker), { prefix: '/v1' })
   await app.register(statsRoutes(tracker), { prefix: '/v1' })
   await app.register(schemaReportRoutes(tracker), { prefix: '/v1' })
+  await app.register(lifecycleRoutes(tracker), { prefix: '/v1' })
   await app.register(streamRoutes(tracker, options.stream), { prefix: '/v1' })
   await app.register(dashboardRoutes())
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

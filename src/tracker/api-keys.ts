@@ -3,6 +3,7 @@ import type { Queryable } from '../db/database.js'
 import { NotFoundError, ValidationError } from '../model/errors.js'
 import { isUuid } from '../model/validate.js'
 import * as queries from '../queries/api-keys.sql.js'
+import { recordAudit } from './lifecycle.js'
 
 export const SCOPES = ['ingest', 'read', 'admin'] as const
 export type Scope = (typeof SCOPES)[number]
@@ -31,7 +32,7 @@ function hashKey(key: string): string {
  */
 export async function createApiKey(
   database: Queryable,
-  options: { scope: string; userId?: string | null; name?: string | null },
+  options: { scope: string; userId?: string | null; name?: string | null; actor?: string },
 ): Promise<{ key: string; apiKey: ApiKey }> {
   validateKeyOptions(options)
   const prefix = randomBytes(4).toString('hex')
@@ -43,7 +44,9 @@ export async function createApiKey(
     options.userId?.toLowerCase() ?? null,
     options.name ?? null,
   ])
-  return { key, apiKey: rows[0]! }
+  const apiKey = rows[0]!
+  await recordAudit(database, { actor: options.actor ?? 'cli', action: 'key.created', target: `key:pk_${apiKey.prefix}`, details: { scope: apiKey.scope, user_id: apiKey.userId } })
+  return { key, apiKey }
 }
 
 /** Throws ValidationError unless the scope is known and the user id, if any, is a UUID. */
@@ -72,9 +75,10 @@ export async function listApiKeys(database: Queryable): Promise<ApiKey[]> {
   return (await database.query<ApiKey>(queries.listApiKeys)).rows
 }
 
-export async function revokeApiKey(database: Queryable, prefix: string): Promise<ApiKey> {
+export async function revokeApiKey(database: Queryable, prefix: string, actor = 'cli'): Promise<ApiKey> {
   const { rows } = await database.query<ApiKey>(queries.revokeApiKey, [prefix.replace(/^pk_/, '')])
   if (!rows[0]) throw new NotFoundError('KEY_NOT_FOUND', `no key has the prefix ${prefix}; see parley keys list`)
+  await recordAudit(database, { actor, action: 'key.revoked', target: `key:pk_${rows[0].prefix}` })
   return rows[0]
 }
 

@@ -1,13 +1,14 @@
 import type { Database } from '../db/database.js'
 import { openDatabase, type DatabaseTarget } from '../db/open-database.js'
 import { prepareDatabase } from '../doctor/schema-guard.js'
-import { ConflictError, sessionNotFound, UnavailableError, ValidationError } from '../model/errors.js'
+import { ConflictError, NotFoundError, sessionErased, sessionNotFound, UnavailableError, ValidationError } from '../model/errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import * as messageQueries from '../queries/messages.sql.js'
 import * as sessionQueries from '../queries/sessions.sql.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
 import { endedLine, savedLine, startedLine } from './log-lines.js'
 import { MessageWriter, type BatchObserver } from './message-writer.js'
+import { eraseUser, isSessionErased, pruneSessions, readAudit, recordAudit } from './lifecycle.js'
 import { searchMessages } from './search.js'
 import { readSessions } from './session-reads.js'
 import { conversationStats } from './stats.js'
@@ -19,7 +20,13 @@ import {
   type ListMessagesOptions,
   type ListSessionsOptions,
   type Message,
+  type AuditAction,
+  type AuditEntry,
+  type AuditOptions,
   type ConversationStats,
+  type ErasedUser,
+  type PruneOptions,
+  type PruneResult,
   type ExportSelection,
   type SearchOptions,
   type SearchPage,
@@ -76,6 +83,14 @@ export interface Tracker {
   stats(options?: StatsOptions): Promise<ConversationStats>
   /** The selected sessions, each with its messages a page at a time, oldest first: constant memory for any export. */
   readSessions(selection: ExportSelection): AsyncGenerator<SessionExport, void, undefined>
+  /** Erases every session and message of a user, leaving tombstones so that nothing comes back; audited. */
+  eraseUser(userId: string, options?: { actor?: string }): Promise<ErasedUser>
+  /** Deletes ended sessions that ended before a time, in bounded batches, one process at a time; audited. */
+  prune(options: PruneOptions): Promise<PruneResult>
+  /** The audit log, oldest first. */
+  audit(options?: AuditOptions): Promise<AuditEntry[]>
+  /** Appends to the audit log (who, what, which target; never content). */
+  recordAudit(entry: { actor: string; action: AuditAction; target?: string | null; details?: Record<string, unknown> }): Promise<void>
   /** Waits for pending writes, then closes the database (if the tracker opened it). */
   close(): Promise<void>
 }
@@ -113,7 +128,12 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
 
   const addMessages = async (inputs: readonly AddMessageInput[]): Promise<Message[]> => {
     assertOpen()
-    const stored = await writer.write(validateMessages(inputs, limits))
+    const stored = await writer.write(validateMessages(inputs, limits)).catch(async (error: unknown) => {
+      // A session that is gone may have been erased: say so, rather than "not found".
+      const sessionId = error instanceof NotFoundError && error.code === 'SESSION_NOT_FOUND' ? error.details.sessionId : undefined
+      if (typeof sessionId === 'string' && (await isSessionErased(database, sessionId))) throw sessionErased(sessionId)
+      throw error
+    })
     // A line per message is the hot path's only string work: skipped when nothing listens.
     if (log.isLevelEnabled?.('info') ?? true) {
       for (const { message, inserted } of stored) {
@@ -221,6 +241,10 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
     search: (searchOptions) => searchMessages(database, searchOptions),
     stats: (statsOptions) => conversationStats(database, statsOptions),
     readSessions: (selection) => readSessions(database, selection),
+    eraseUser: (userId, eraseOptions) => eraseUser(database, userId, eraseOptions?.actor ?? 'library'),
+    prune: (pruneOptions) => pruneSessions(database, { actor: 'library', ...pruneOptions }),
+    audit: (auditOptions) => readAudit(database, auditOptions),
+    recordAudit: (entry) => recordAudit(database, entry),
 
     async close() {
       if (closed) return

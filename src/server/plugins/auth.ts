@@ -27,8 +27,8 @@ declare module 'fastify' {
     authenticate: Authenticate
   }
   interface FastifyContextConfig {
-    /** The scope a route needs; routes without one are public (health, docs). */
-    scope?: Exclude<Scope, 'admin'>
+    /** The scope a route needs; routes without one are public (health, docs). `admin` routes take admin keys only. */
+    scope?: Scope
   }
 }
 
@@ -65,8 +65,9 @@ export function createAuthenticator(database: Database, jwt: JwtOptions = {}): A
 }
 
 /** Throws ForbiddenError unless the principal may use a route that needs `needed`. */
-export function assertScope(principal: Principal, needed: Exclude<Scope, 'admin'>): void {
-  if (principal.scope === 'admin' || principal.scope === 'user' || principal.scope === needed) return
+export function assertScope(principal: Principal, needed: Scope): void {
+  if (principal.scope === 'admin' || principal.scope === needed) return
+  if (principal.scope === 'user' && needed !== 'admin') return
   throw new ForbiddenError('FORBIDDEN', `this key has the ${principal.scope} scope; this route needs ${needed} (or admin)`)
 }
 

@@ -9,6 +9,7 @@ import type { SessionExport } from '../../export/types.js'
 import { ErrorSchema, SessionParams } from '../../protocol/schemas.js'
 import type { Tracker } from '../../tracker/tracker.js'
 import { reachableSession, userScope } from '../session-access.js'
+import { auditActor } from './lifecycle.js'
 
 const Format = Type.Enum([...EXPORT_FORMAT_NAMES])
 const Uuid = Type.String({ format: 'uuid' })
@@ -88,6 +89,12 @@ export function exportRoutes(tracker: Tracker) {
         const to = query.to === undefined ? null : new Date(query.to)
         if (from && to && from >= to) throw new ValidationError('to', 'must be after from')
         const userId = userScope(principal, query.user_id) ?? null
+        await tracker.recordAudit({
+          actor: auditActor(request),
+          action: 'export.bulk',
+          target: userId ? `user:${userId}` : 'all users',
+          details: { format: format.name, from: from?.toISOString() ?? null, to: to?.toISOString() ?? null },
+        })
         return sendExport(reply, format, 'parley-export', readSessions(tracker.database, { userId, from, to }))
       },
     )
