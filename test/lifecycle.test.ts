@@ -5,6 +5,7 @@ import { importSessions, parseImportFile } from '../src/import/index.js'
 import { GoneError } from '../src/model/errors.js'
 import { timeOrderedId } from '../src/model/time-ordered-id.js'
 import { createApiKey, revokeApiKey } from '../src/tracker/api-keys.js'
+import { startRetention } from '../src/server/retention.js'
 import { PRUNE_LOCK } from '../src/tracker/lifecycle.js'
 import { fixturePath } from './import/support.js'
 import { expectError, serverFixture, uuidv4 } from './server/support.js'
@@ -166,6 +167,22 @@ describeEachBackend('data lifecycle', (backend) => {
     expect(left.sessions.map((session) => session.sessionId).sort()).toEqual([oldButActive, recent].sort())
     expect((await tracker().audit({ limit: 1000 })).at(-1)).toMatchObject({ action: 'sessions.pruned', actor: 'cli', details: { sessions: 3, messages: 6 } })
     expect(await tracker().prune({ endedBefore })).toMatchObject({ sessions: 0, messages: 0 })
+  })
+
+  it('serve’s retention timer prunes on start and on its interval, and stops when asked', async () => {
+    const user = uuidv4()
+    const sessionId = await conversation(user, 1)
+    await tracker().endSession(sessionId)
+    const longAgo = new Date(Date.now() - 400 * 86_400_000).toISOString()
+    await server.database.query('update conversation_sessions set session_start = $2, session_end = $2 where session_id = $1', [sessionId, longAgo])
+    const lines: string[] = []
+    const log = { info: (_: object, line: string) => lines.push(line), warn() {}, error() {}, debug() {} }
+    const stop = startRetention(tracker(), { days: 365, log, intervalMs: 50 })
+    for (let wait = 0; wait < 200 && (await rowsOf(user)).sessions > 0; wait++) await new Promise((resolve) => setTimeout(resolve, 50))
+    await stop()
+    expect(await rowsOf(user)).toEqual({ sessions: 0, messages: 0 })
+    expect(lines.some((line) => /^pruned \d+ sessions ended before /.test(line))).toBe(true)
+    expect((await tracker().audit({ limit: 1000 })).some((entry) => entry.action === 'sessions.pruned' && entry.actor === 'retention')).toBe(true)
   })
 
   if (backend.name === 'postgres') {

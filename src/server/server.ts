@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import { createTracker } from '../tracker/tracker.js'
 import { countUsableApiKeys, createApiKey } from '../tracker/api-keys.js'
 import { buildApp } from './app.js'
+import { startRetention } from './retention.js'
 import { createMetrics } from './plugins/metrics.js'
 import type { RateLimitOptions } from './plugins/rate-limit.js'
 import type { JwtOptions } from './jwt.js'
@@ -19,6 +20,8 @@ export interface ServeOptions {
   jwt?: JwtOptions
   /** Requests per key per window (default 6000 a minute); `false` turns limiting off. */
   rateLimit?: RateLimitOptions | false
+  /** Delete ended sessions older than this many days, hourly (one replica at a time). */
+  retentionDays?: number
   /** Where the one-time admin key and the addresses are printed for a person. */
   announce: (line: string) => void
 }
@@ -46,6 +49,10 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
       ...(options.jwt && { jwt: options.jwt }),
     })
     app.addHook('onClose', async () => tracker.close())
+    if (options.retentionDays !== undefined) {
+      const stopRetention = startRetention(tracker, { days: options.retentionDays, log: options.logger.child({ module: 'retention' }) })
+      app.addHook('preClose', async () => stopRetention())
+    }
     if ((await countUsableApiKeys(tracker.database)) === 0) {
       // The first start has no way in yet: make one admin key and show it once.
       const { key } = await createApiKey(tracker.database, { scope: 'admin', name: 'first start' })
