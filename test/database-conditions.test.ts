@@ -66,7 +66,7 @@ describeEachBackend('real database conditions', (backend) => {
     await setup.close()
     await adminQuery(`alter database ${name} set default_transaction_read_only = on`)
 
-    const tracker = await createTracker({ database: url })
+    const tracker = await createTracker({ database: url, lockTimeoutMs: 1000 })
     const app = await buildApp({ tracker })
     try {
       const error = await tracker.addMessage({ sessionId, role: 'user', content: 'hello' }).catch((e) => e)
@@ -83,6 +83,11 @@ describeEachBackend('real database conditions', (backend) => {
       expect(response.json().error.code).toBe('DATABASE_READ_ONLY')
       // Reads go on.
       expect((await tracker.getSession(sessionId)).sessionId).toBe(sessionId)
+      // Writes failing for longer than a lock wait may last: the server is not ready.
+      await new Promise((resolve) => setTimeout(resolve, 1100))
+      const ready = await app.inject({ method: 'GET', url: '/readyz' })
+      expect(ready.statusCode).toBe(503)
+      expect(ready.json().status).toBe('writes_failing')
     } finally {
       await app.close()
       await tracker.close()

@@ -75,7 +75,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installMetrics(app, tracker.database, options.metrics)
   await installRateLimit(app, options.rateLimit)
 
-  await app.register(healthRoutes(tracker.database))
+  await app.register(
+    healthRoutes(tracker.database, { failingForMs: () => tracker.writeFailingForMs(), lockTimeoutMs: tracker.lockTimeoutMs }),
+  )
   await app.register(sessionRoutes(tracker), { prefix: '/v1' })
   await app.register(exportRoutes(tracker), { prefix: '/v1' })
   await app.register(searchRoutes(tracker), { prefix: '/v1' })

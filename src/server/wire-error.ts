@@ -45,6 +45,7 @@ export function wireError(error: unknown, log: FastifyBaseLogger): WireError {
   // The library's details are camelCase (sessionId); the wire's are snake_case.
   const details = Object.fromEntries(Object.entries(wire.details).map(([key, value]) => [fieldToWire(key), value]))
   if (wire instanceof ValidationError) details.reason = wire.reason
+  if (Array.isArray(details.differing)) details.differing = details.differing.map((field) => fieldToWire(String(field)))
   if (error instanceof RateLimitedError) {
     const retryAfterSeconds = Number(details.retry_after_seconds ?? 1)
     return { status, code: error.code, message: wire.message, details: { ...details, retry_after_seconds: retryAfterSeconds }, retryAfterSeconds }
