@@ -6,6 +6,7 @@ import type { Tracker } from '../tracker/tracker.js'
 import { createAuthenticator, installAuth } from './plugins/auth.js'
 import type { JwtOptions } from './jwt.js'
 import { installErrorHandler } from './plugins/error-handler.js'
+import { installJsonBody } from './plugins/json-body.js'
 import { installMetrics, type Metrics } from './plugins/metrics.js'
 import { installRateLimit, type RateLimitOptions } from './plugins/rate-limit.js'
 import { dashboardRoutes } from './routes/dashboard.js'
@@ -54,6 +55,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   // Bodies are JSON only: text/plain would reach the schema as a string and get a misleading 400; it is a 415.
   app.removeContentTypeParser('text/plain')
+  installJsonBody(app)
 
   // One access-log line per request, without headers (keys) or bodies (message text).
   app.addHook('onResponse', async (request, reply) => {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { createTracker } from '../tracker/tracker.js'
 import { countUsableApiKeys, createApiKey } from '../tracker/api-keys.js'
-import { buildApp } from './app.js'
+import { buildApp, type AppOptions } from './app.js'
 import { createMetrics } from './plugins/metrics.js'
 import type { RateLimitOptions } from './plugins/rate-limit.js'
 import type { JwtOptions } from './jwt.js'
@@ -19,6 +19,8 @@ export interface ServeOptions {
   jwt?: JwtOptions
   /** Requests per key per window (default 6000 a minute); `false` turns limiting off. */
   rateLimit?: RateLimitOptions | false
+  /** Options of the WebSocket (`allowedOrigins`). */
+  stream?: AppOptions['stream']
   /** Where the one-time admin key and the addresses are printed for a person. */
   announce: (line: string) => void
 }
@@ -44,6 +46,7 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
       metrics,
       ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
       ...(options.jwt && { jwt: options.jwt }),
+      ...(options.stream && { stream: options.stream }),
     })
     app.addHook('onClose', async () => tracker.close())
     if ((await countUsableApiKeys(tracker.database)) === 0) {

@@ -334,11 +334,12 @@ function isFine(row: BatchRow): boolean {
 
 function rowError(message: ValidMessage, row: BatchRow): Error {
   if (row.differs) {
-    const fields = row.differing.length > 0 ? row.differing.map(camelCase) : ['content']
+    // The message names the columns, as psql and the wire spell them; details carry the library's names.
+    const columns = row.differing.length > 0 ? row.differing : ['content']
     return new ConflictError(
       'MESSAGE_CONFLICT',
-      `message ${message.id} is already stored with a different ${fields.join(', ')}; give a new message a new id`,
-      { details: { id: message.id, sessionId: message.sessionId, differing: fields } },
+      `message ${message.id} is already stored with a different ${columns.join(', ')}; give a new message a new id`,
+      { details: { id: message.id, sessionId: message.sessionId, differing: columns.map(camelCase) } },
     )
   }
   if (!row.sessionFound) {
