@@ -108,3 +108,39 @@ describeEachBackend('strict input', (backend) => {
     }
   })
 })
+
+describeEachBackend('export windows and long URLs', (backend) => {
+  const fixture = serverFixture(backend)
+
+  it('a bulk export with a date that is no real instant is a 400 naming it, in every format, before any byte of the file', async () => {
+    for (const format of ['jsonl', 'json', 'csv', 'txt']) {
+      for (const [field, query] of [
+        ['from', 'from=2016-12-31T23:59:60Z'],
+        ['from', 'from=0000-01-01T00:00:00Z'],
+        ['to', 'to=2026-02-30T00:00:00Z'],
+      ]) {
+        const response = await fixture.call('GET', `/v1/export?format=${format}&${query}`)
+        expect(response.statusCode, `${format} ${query}: ${response.body}`).toBe(400)
+        expect(response.data.error.details.field).toBe(field)
+      }
+    }
+  })
+
+  it('an over-long URL is a 414 and over-long headers a 431, both in Parley’s error shape', async () => {
+    const tooLong = await fixture.call('GET', `/v1/search?q=${'a'.repeat(9000)}`)
+    expectError(tooLong, 414, 'URI_TOO_LONG')
+
+    const app = await buildApp({ tracker: fixture.tracker })
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    try {
+      const { port } = app.server.address() as { port: number }
+      const response = await fetch(`http://127.0.0.1:${port}/v1/search?q=${'a'.repeat(20_000)}`, {
+        headers: { authorization: `Bearer ${fixture.keys.admin}` },
+      })
+      expect(response.status).toBe(431)
+      expect((await response.json()).error.code).toBe('HEADERS_TOO_LARGE')
+    } finally {
+      await app.close()
+    }
+  })
+})
