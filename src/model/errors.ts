@@ -72,6 +72,11 @@ export class RequestRejectedError extends ParleyError {
   static override readonly status: number = 413
 }
 
+/** A request URL longer than the server reads (414): long input belongs in a POST body. */
+export class UrlTooLongError extends RequestRejectedError {
+  static override readonly status: number = 414
+}
+
 /** Over the rate limit (429); `details.retryAfterSeconds` says when to try again. */
 export class RateLimitedError extends ParleyError {
   static override readonly status: number = 429

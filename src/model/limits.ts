@@ -36,3 +36,17 @@ export const PAGE_LIMITS = {
   sessions: { default: 50, max: 500 },
   search: { default: 20, max: 100 },
 } as const
+
+/**
+ * How long a statement may wait for a lock (`lock_timeout`) and run at all
+ * (`statement_timeout`), unless `createTracker({ lockTimeoutMs,
+ * statementTimeoutMs })` says otherwise. Parley's own locks last one batch
+ * (milliseconds), so a 5 s wait is someone else's long transaction; the SDK's
+ * retry budget (30 s) spans several such waits. The slowest statement Parley
+ * runs (a 2000-row batch, a stats window) takes well under a second; 15 s is
+ * three lock waits, so a lock wait reports as a lock timeout.
+ */
+export const DEFAULT_TIMEOUTS = { lockTimeoutMs: 5_000, statementTimeoutMs: 15_000 } as const
+
+/** The longest timeout accepted (one hour), so a typo cannot turn a bound into none. */
+export const MAX_TIMEOUT_MS = 3_600_000

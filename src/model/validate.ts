@@ -151,6 +151,14 @@ export function validateSearch(options: SearchOptions | undefined): {
   }
 }
 
+/** A bulk export's window, checked as real instants before any query runs. */
+export function validateExportWindow(from: unknown, to: unknown): { from: Date | null; to: Date | null } {
+  const start = optionalDate(from, 'from')
+  const end = optionalDate(to, 'to')
+  if (start && end && start >= end) throw new ValidationError('to', 'must be after from')
+  return { from: start, to: end }
+}
+
 export function validateStats(options: StatsOptions | undefined): { userId: string | null; from: Date | null; to: Date | null } {
   const value = objectOf(options ?? {}, 'options', ['userId', 'from', 'to'])
   const from = optionalDate(value.from, 'from')

@@ -8,13 +8,14 @@ const messageColumns = /* sql */ `
 /**
  * The group commit: many callers' messages in one statement, hence one
  * transaction. `$1` is a JSON array of rows tagged with `ord` and `caller`;
- * see migrations/0004_insert_messages_function.sql (now in 0013) for what comes back.
+ * `$2` waits for locked sessions instead of reporting them busy; see
+ * migrations/0004_insert_messages_function.sql and 0015 for what comes back.
  */
 export const insertMessageBatch = /* sql */ `
   select ord, caller_failed as "callerFailed", session_found as "sessionFound",
-    session_active as "sessionActive", differs, stored, seq,
+    session_active as "sessionActive", session_busy as "sessionBusy", differs, differing, stored, seq,
     created_at as "createdAt", user_id as "userId", inserted
-  from ${inParleySchema('insert_messages')}($1::jsonb)`
+  from ${inParleySchema('insert_messages')}($1::jsonb, $2::boolean)`
 
 /** A session's messages in conversation order, after the message `$2` when given. */
 export const listMessages = /* sql */ `

@@ -2,10 +2,15 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { MAX_BODY_BYTES } from '../model/limits.js'
+import { UrlTooLongError } from '../model/errors.js'
+
+/** Longest request URL (414 beyond): the longest search or filter fits many times over. */
+export const MAX_URL_BYTES = 8 * 1024
 import type { Tracker } from '../tracker/tracker.js'
 import { createAuthenticator, installAuth } from './plugins/auth.js'
 import type { JwtOptions } from './jwt.js'
 import { installErrorHandler } from './plugins/error-handler.js'
+import { installJsonBody } from './plugins/json-body.js'
 import { installMetrics, type Metrics } from './plugins/metrics.js'
 import { installRateLimit, type RateLimitOptions } from './plugins/rate-limit.js'
 import { dashboardRoutes } from './routes/dashboard.js'
@@ -52,9 +57,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     // Requests are validated as sent: nothing is coerced or silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    // Node answers what it cannot parse (headers over its 16 KiB) before Fastify sees it: in our error shape, not bare.
+    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+      const [status, code, message] =
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'HEADERS_TOO_LARGE', 'the request line and headers are over 16 KiB; send long input in a POST body']
+          : [400, 'BAD_REQUEST', 'the request could not be parsed as HTTP']
+      const body = JSON.stringify({ error: { code, message, details: {} } })
+      if (socket.writable) {
+        socket.end(
+          `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        )
+      } else {
+        socket.destroy()
+      }
+    },
   })
   // Bodies are JSON only: text/plain would reach the schema as a string and get a misleading 400; it is a 415.
   app.removeContentTypeParser('text/plain')
+  installJsonBody(app)
 
   // One access-log line per request, without headers (keys) or bodies (message text).
   app.addHook('onResponse', async (request, reply) => {
@@ -65,6 +86,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
 
   installErrorHandler(app)
+  app.addHook('onRequest', async (request) => {
+    if (request.url.length > MAX_URL_BYTES) {
+      throw new UrlTooLongError('URI_TOO_LONG', `the URL is over ${MAX_URL_BYTES} bytes; send long input in a POST body`)
+    }
+  })
   await app.register(swagger, {
     openapi: {
       info: { title: 'Parley', version: '1', description: 'Conversation tracking for voice and chat assistants' },
@@ -76,7 +102,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installMetrics(app, tracker.database, options.metrics)
   await installRateLimit(app, options.rateLimit)
 
-  await app.register(healthRoutes(tracker.database))
+  await app.register(
+    healthRoutes(tracker.database, { failingForMs: () => tracker.writeFailingForMs(), lockTimeoutMs: tracker.lockTimeoutMs }),
+  )
   await app.register(sessionRoutes(tracker), { prefix: '/v1' })
   await app.register(exportRoutes(tracker), { prefix: '/v1' })
   await app.register(searchRoutes(tracker), { prefix: '/v1' })

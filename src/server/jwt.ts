@@ -7,6 +7,8 @@ export interface JwtOptions {
   jwksUrl?: string
   issuer?: string
   audience?: string
+  /** Accept tokens without `exp` (they never expire); off unless `PARLEY_JWT_ALLOW_NO_EXP=1`. */
+  allowNoExp?: boolean
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -41,6 +43,7 @@ export function createJwtVerifier(options: JwtOptions): ((token: string) => Prom
     try {
       const { payload } = await jwtVerify(token, key as Uint8Array, {
         algorithms,
+        ...(!options.allowNoExp && { requiredClaims: ['exp'] }),
         ...(options.issuer && { issuer: options.issuer }),
         ...(options.audience && { audience: options.audience }),
       })
@@ -49,6 +52,9 @@ export function createJwtVerifier(options: JwtOptions): ((token: string) => Prom
     } catch (error) {
       const code = (error as { code?: string }).code
       if (code === 'ERR_JWT_EXPIRED') return { refused: 'the token has expired' }
+      if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && (error as { claim?: string }).claim === 'exp') {
+        return { refused: 'the token has no exp, so it would never expire; issue tokens with exp (or set PARLEY_JWT_ALLOW_NO_EXP=1)' }
+      }
       if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JOSE_GENERIC') return { refused: 'the signing keys could not be fetched' }
       return { refused: 'the token is not valid' }
     }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { createTracker } from '../tracker/tracker.js'
 import { countUsableApiKeys, createApiKey } from '../tracker/api-keys.js'
-import { buildApp } from './app.js'
+import { buildApp, type AppOptions } from './app.js'
 import { startRetention } from './retention.js'
 import { createMetrics } from './plugins/metrics.js'
 import type { RateLimitOptions } from './plugins/rate-limit.js'
@@ -22,6 +22,8 @@ export interface ServeOptions {
   rateLimit?: RateLimitOptions | false
   /** Delete ended sessions older than this many days, hourly (one replica at a time). */
   retentionDays?: number
+  /** Options of the WebSocket (`allowedOrigins`). */
+  stream?: AppOptions['stream']
   /** Where the one-time admin key and the addresses are printed for a person. */
   announce: (line: string) => void
 }
@@ -47,6 +49,7 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
       metrics,
       ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
       ...(options.jwt && { jwt: options.jwt }),
+      ...(options.stream && { stream: options.stream }),
     })
     app.addHook('onClose', async () => tracker.close())
     if (options.retentionDays !== undefined) {

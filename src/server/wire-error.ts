@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { ParleyError, RateLimitedError, ValidationError } from '../model/errors.js'
 import { fieldToWire } from '../protocol/convert.js'
 
-/** Seconds a client should wait before retrying when the database is down. */
+/** Seconds a client should wait before retrying when the database is down (unless the error suggests its own). */
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 const INTERNAL_MESSAGE = 'something went wrong on the server; it has been logged'
@@ -31,7 +31,8 @@ export function wireError(error: unknown, log: FastifyBaseLogger): WireError {
   if (status >= 500) {
     log.error({ err: error }, 'request failed')
     if (status !== 503) return { status, code: error.code, message: INTERNAL_MESSAGE, details: {} }
-    const retryAfterSeconds = UNAVAILABLE_RETRY_AFTER_SECONDS
+    const suggested = Number(error.details.retryAfterSeconds)
+    const retryAfterSeconds = Number.isInteger(suggested) && suggested > 0 ? suggested : UNAVAILABLE_RETRY_AFTER_SECONDS
     return {
       status,
       code: error.code,
@@ -44,6 +45,7 @@ export function wireError(error: unknown, log: FastifyBaseLogger): WireError {
   // The library's details are camelCase (sessionId); the wire's are snake_case.
   const details = Object.fromEntries(Object.entries(wire.details).map(([key, value]) => [fieldToWire(key), value]))
   if (wire instanceof ValidationError) details.reason = wire.reason
+  if (Array.isArray(details.differing)) details.differing = details.differing.map((field) => fieldToWire(String(field)))
   if (error instanceof RateLimitedError) {
     const retryAfterSeconds = Number(details.retry_after_seconds ?? 1)
     return { status, code: error.code, message: wire.message, details: { ...details, retry_after_seconds: retryAfterSeconds }, retryAfterSeconds }

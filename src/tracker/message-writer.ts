@@ -39,7 +39,11 @@ export interface BatchRow {
   callerFailed: boolean
   sessionFound: boolean
   sessionActive: boolean
+  /** The session exists but another transaction holds its row: nothing of this caller was stored (migrations/0015). */
+  sessionBusy: boolean
   differs: boolean
+  /** The columns in which a stored message of this id differs, when `differs`. */
+  differing: string[]
   stored: boolean
   seq: number
   createdAt: Date
@@ -64,10 +68,19 @@ export class MessageWriter {
   /** Sessions with rows in a batch being committed, and in how many batches. */
   readonly #busySessions = new Map<string, number>()
   #scheduled = false
+  /** Writes retried alone because their session was locked, waiting for the lock (bounded by `lock_timeout`). */
+  #lockWaits = 0
+  /** When batches began failing as a whole (the database unavailable), or null after a commit. */
+  #failingSince: number | null = null
 
   constructor(database: Database, onBatch?: BatchObserver) {
     this.#database = database
     this.#onBatch = onBatch
+  }
+
+  /** How long batches have been failing to commit (0 when the last one committed), for `/readyz`. */
+  failingForMs(now = Date.now()): number {
+    return this.#failingSince === null ? 0 : now - this.#failingSince
   }
 
   /** Stores one caller's messages, all or none. */
@@ -179,6 +192,7 @@ export class MessageWriter {
     try {
       result = await this.#insert(batch)
     } catch (error) {
+      if (error instanceof UnavailableError) this.#failingSince ??= Date.now()
       // Something the checks did not foresee (a user's own trigger, say) failed
       // the statement. Retry each caller alone, so it fails only its own.
       if (batch.length > 1 && !(error instanceof UnavailableError)) {
@@ -188,6 +202,7 @@ export class MessageWriter {
       }
       return
     }
+    this.#failingSince = null
     let ord = 0
     for (const write of batch) {
       const rows = result.slice(ord, ord + write.messages.length)
@@ -201,16 +216,53 @@ export class MessageWriter {
     }
   }
 
-  async #insert(batch: PendingWrite[]): Promise<BatchRow[]> {
+  async #insert(batch: PendingWrite[], waitForLocks = false): Promise<BatchRow[]> {
     const json = batchJson(batch.map((write) => write.messages))
-    const { rows } = await this.#database.query<BatchRow>(insertMessageBatch, [json])
+    const { rows } = await this.#database.query<BatchRow>(insertMessageBatch, [json, waitForLocks])
     return rows
   }
 
+  // A session locked by another transaction must not hold the batch: its
+  // caller stored nothing and goes again alone, waiting for the lock beside
+  // the batches (its session stays busy, so its later writes keep their
+  // order). With every such lane taken, it is told to retry at once.
+  #waitForLock(write: PendingWrite): void {
+    const sessionIds = [...sessionsOf([write])]
+    if (this.#lockWaits >= this.#database.maxConcurrentWrites) {
+      write.reject(
+        new UnavailableError('SESSION_LOCKED', `session ${sessionIds.join(', ')} is locked by another transaction; retry shortly`, {
+          details: { sessionId: sessionIds[0], retryAfterSeconds: 1 },
+        }),
+      )
+      return
+    }
+    this.#lockWaits++
+    for (const session of sessionIds) this.#busySessions.set(session, (this.#busySessions.get(session) ?? 0) + 1)
+    void this.#insert([write], true)
+      .then(
+        (rows) => this.#settle(write, rows),
+        (error: unknown) => write.reject(error),
+      )
+      .finally(() => {
+        this.#lockWaits--
+        for (const session of sessionIds) {
+          const count = this.#busySessions.get(session)! - 1
+          if (count === 0) this.#busySessions.delete(session)
+          else this.#busySessions.set(session, count)
+        }
+        this.#schedule()
+      })
+  }
+
   #settle(write: PendingWrite, rows: BatchRow[]): void {
-    const failure = rows.find((row) => row.callerFailed && !isFine(row))
+    const failures = rows.filter((row) => row.callerFailed && !isFine(row))
+    const failure = failures.find((row) => !row.sessionBusy)
     if (failure) {
       write.reject(rowError(write.messages[failure.ord - rows[0]!.ord]!, failure))
+      return
+    }
+    if (failures.length > 0) {
+      this.#waitForLock(write)
       return
     }
     // A concurrent writer stored one of these ids between our read and our
@@ -272,16 +324,22 @@ function sessionsOf(batch: PendingWrite[]): Set<string> {
   return sessions
 }
 
+function camelCase(name: string): string {
+  return name.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())
+}
+
 function isFine(row: BatchRow): boolean {
   return row.stored ? !row.differs : row.sessionFound && row.sessionActive
 }
 
 function rowError(message: ValidMessage, row: BatchRow): Error {
   if (row.differs) {
+    // The message names the columns, as psql and the wire spell them; details carry the library's names.
+    const columns = row.differing.length > 0 ? row.differing : ['content']
     return new ConflictError(
       'MESSAGE_CONFLICT',
-      `message ${message.id} is already stored with different content; give a new message a new id`,
-      { details: { id: message.id, sessionId: message.sessionId } },
+      `message ${message.id} is already stored with a different ${columns.join(', ')}; give a new message a new id`,
+      { details: { id: message.id, sessionId: message.sessionId, differing: columns.map(camelCase) } },
     )
   }
   if (!row.sessionFound) {

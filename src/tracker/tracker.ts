@@ -12,7 +12,8 @@ import { eraseUser, isSessionErased, pruneSessions, readAudit, recordAudit } fro
 import { searchMessages } from './search.js'
 import { readSessions } from './session-reads.js'
 import { conversationStats } from './stats.js'
-import { DEFAULT_LIMITS, type Limits } from '../model/limits.js'
+import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, MAX_TIMEOUT_MS, type Limits } from '../model/limits.js'
+import { withStatementTimeouts } from '../db/statement-timeouts.js'
 import {
   type AddMessageInput,
   type EndedSession,
@@ -61,6 +62,15 @@ export interface TrackerOptions {
    */
   migrate?: boolean
   limits?: Partial<Limits>
+  /**
+   * Longest wait for a lock of one statement, in ms (default 5000; 0: no
+   * bound). A write whose session another transaction keeps locked for
+   * longer fails with `UnavailableError` `DATABASE_LOCK_TIMEOUT`, storing
+   * nothing; other sessions' writes do not wait for it.
+   */
+  lockTimeoutMs?: number
+  /** Longest run of one statement, in ms (default 15000; 0: no bound): `DATABASE_TIMEOUT` beyond. */
+  statementTimeoutMs?: number
   /** Called after each committed group-commit batch with its row counts (for metrics); must not throw. */
   onBatch?: BatchObserver
 }
@@ -91,6 +101,10 @@ export interface Tracker {
   audit(options?: AuditOptions): Promise<AuditEntry[]>
   /** Appends to the audit log (who, what, which target; never content). */
   recordAudit(entry: { actor: string; action: AuditAction; target?: string | null; details?: Record<string, unknown> }): Promise<void>
+  /** How long writes have been failing to commit as a whole, in ms (0 when the last batch committed). */
+  writeFailingForMs(): number
+  /** The lock timeout writes run with, in ms (see `TrackerOptions.lockTimeoutMs`). */
+  readonly lockTimeoutMs: number
   /** Waits for pending writes, then closes the database (if the tracker opened it). */
   close(): Promise<void>
 }
@@ -105,18 +119,29 @@ export interface Tracker {
  * await tracker.endSession(session.sessionId, { reason: 'hangup' })
  */
 export async function createTracker(options: TrackerOptions = {}): Promise<Tracker> {
-  const database = await openDatabase(options.database)
+  const timeouts = {
+    lockTimeoutMs: timeoutOption('lockTimeoutMs', options.lockTimeoutMs ?? DEFAULT_TIMEOUTS.lockTimeoutMs),
+    statementTimeoutMs: timeoutOption('statementTimeoutMs', options.statementTimeoutMs ?? DEFAULT_TIMEOUTS.statementTimeoutMs),
+  }
+  const opened = await openDatabase(options.database)
   const ownsDatabase = typeof options.database === 'string' || options.database === undefined
   try {
-    await prepareDatabase(database, options.migrate)
+    await prepareDatabase(opened, options.migrate)
   } catch (error) {
-    if (ownsDatabase) await database.close()
+    if (ownsDatabase) await opened.close()
     throw error
   }
-  return trackerOn(database, { ...options, ownsDatabase })
+  return trackerOn(withStatementTimeouts(opened, timeouts), { ...options, ...timeouts, ownsDatabase })
 }
 
-function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase: boolean }): Tracker {
+function timeoutOption(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_TIMEOUT_MS) {
+    throw new ValidationError(field, `must be a whole number of milliseconds from 0 (no bound) to ${MAX_TIMEOUT_MS}`)
+  }
+  return value
+}
+
+function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase: boolean; lockTimeoutMs: number }): Tracker {
   const log = options.logger ?? silentLogger
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits }
   const writer = new MessageWriter(database, options.onBatch)
@@ -245,6 +270,8 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
     prune: (pruneOptions) => pruneSessions(database, { actor: 'library', ...pruneOptions }),
     audit: (auditOptions) => readAudit(database, auditOptions),
     recordAudit: (entry) => recordAudit(database, entry),
+    writeFailingForMs: () => writer.failingForMs(),
+    lockTimeoutMs: options.lockTimeoutMs,
 
     async close() {
       if (closed) return

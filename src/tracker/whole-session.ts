@@ -33,7 +33,7 @@ export async function writeWholeSession(database: Database, whole: WholeSession)
 async function insertAll(tx: Queryable, messages: ValidMessage[], created: boolean): Promise<void> {
   for (let from = 0; from < messages.length; from += MAX_BATCH_ROWS) {
     const chunk = messages.slice(from, from + MAX_BATCH_ROWS)
-    const { rows } = await tx.query<BatchRow>(insertMessageBatch, [batchJson([chunk], from)])
+    const { rows } = await tx.query<BatchRow>(insertMessageBatch, [batchJson([chunk], from), true])
     // The row at fault, not the first of the rows its failure kept out.
     const bad = rows.find((row) => row.differs) ?? rows.find((row) => !row.stored)
     if (!bad) continue

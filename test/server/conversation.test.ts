@@ -202,7 +202,7 @@ describeEachBackend('HTTP conversation', (backend) => {
     expect(stored.statusCode).toBe(201)
 
     const conflict = await post(sessionId, { id, role: 'user', content: 'Keep my order.' })
-    expectError(conflict, 409, 'MESSAGE_CONFLICT', { id, session_id: sessionId })
+    expectError(conflict, 409, 'MESSAGE_CONFLICT', { id, session_id: sessionId, differing: ['content'] })
 
     // All or none: the new message beside the conflicting one is not stored either.
     const fresh = uuidv7()

@@ -29,10 +29,23 @@ export async function serveCommand(options: ServeCommandOptions, context: CliCon
       ...(context.env.PARLEY_JWKS_URL && { jwksUrl: context.env.PARLEY_JWKS_URL }),
       ...(context.env.PARLEY_JWT_ISSUER && { issuer: context.env.PARLEY_JWT_ISSUER }),
       ...(context.env.PARLEY_JWT_AUDIENCE && { audience: context.env.PARLEY_JWT_AUDIENCE }),
+      ...(context.env.PARLEY_JWT_ALLOW_NO_EXP === '1' && { allowNoExp: true }),
     },
+    ...(context.env.PARLEY_ALLOWED_ORIGINS && { stream: { allowedOrigins: originsFromEnv(context.env.PARLEY_ALLOWED_ORIGINS) } }),
     announce: (line) => context.stderr.write(`${line}\n`),
   })
   return 0
+}
+
+/** `PARLEY_ALLOWED_ORIGINS`: comma-separated origins (`https://app.example.com`) whose pages may open the WebSocket. */
+export function originsFromEnv(text: string): string[] {
+  const origins = text.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '')
+  for (const origin of origins) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      throw new ValidationError('PARLEY_ALLOWED_ORIGINS', `"${origin}" is not an origin (scheme://host[:port], no path)`)
+    }
+  }
+  return origins
 }
 
 /** `PARLEY_RATE_LIMIT`: requests per minute per key, `0` for no limit; unset keeps the server's default. */

@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { ValidationError } from '../../model/errors.js'
+import { validateExportWindow } from '../../model/validate.js'
+import { wireError } from '../wire-error.js'
 import { EXPORT_FORMAT_NAMES, exportFormat, type ExportFormat } from '../../export/formats/index.js'
 import { oneSession, readSessions } from '../../tracker/session-reads.js'
 import type { SessionExport } from '../../export/types.js'
@@ -34,13 +36,42 @@ function exportedFile(names: readonly string[]) {
 const manySessionFormats = EXPORT_FORMAT_NAMES.filter((name) => !exportFormat(name).oneSession)
 const security = [{ bearer: [] }]
 
-/** Streams the export as a download; the body is written as the database is read, a page at a time. */
-function sendExport(reply: FastifyReply, format: ExportFormat, name: string, sessions: AsyncIterable<SessionExport>) {
+/**
+ * Streams the export as a download; the body is written as the database is
+ * read, a page at a time. A failure once the body has begun cannot change
+ * the status: JSONL ends with an `{"error": {code, message}}` record, every
+ * other format is cut off (the chunked body never ends), so no export that
+ * failed reads as complete.
+ */
+function sendExport(reply: FastifyReply, format: ExportFormat, name: string, sessions: AsyncIterable<SessionExport>, log: FastifyBaseLogger) {
+  const chunks = format.name === 'jsonl' ? endingWithError(format.encode(sessions), log) : format.encode(sessions)
   return reply
     .header('content-type', format.contentType)
     .header('content-disposition', `attachment; filename="${name}.${format.extension}"`)
     .header('cache-control', 'no-store')
-    .send(Readable.from(format.encode(sessions), { highWaterMark: 2 }))
+    .send(Readable.from(chunks, { highWaterMark: 2 }))
+}
+
+async function* endingWithError(chunks: AsyncIterable<string>, log: FastifyBaseLogger): AsyncGenerator<string, void, undefined> {
+  try {
+    yield* chunks
+  } catch (error) {
+    const wire = wireError(error, log)
+    yield `${JSON.stringify({ error: { code: wire.code, message: wire.message, details: wire.details } })}\n`
+  }
+}
+
+// The source with its first item already read (its first query run), and the rest as it comes.
+async function started<T>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+  const iterator = source[Symbol.asyncIterator]()
+  const first = await iterator.next()
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (first.done) return
+      yield first.value
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value
+    },
+  }
 }
 
 /** `parley export` over HTTP: read scope, and a bound caller (user key, JWT) exports only its own user's sessions. */
@@ -63,7 +94,8 @@ export function exportRoutes(tracker: Tracker) {
       async (request, reply) => {
         const format = exportFormat(request.query.format ?? 'json')
         const session = await reachableSession(tracker, request.principal, request.params.session_id)
-        return sendExport(reply, format, `parley-${session.sessionId}`, oneSession(tracker.database, session))
+        const sessions = await started(oneSession(tracker.database, session))
+        return sendExport(reply, format, `parley-${session.sessionId}`, sessions, request.log)
       },
     )
 
@@ -85,9 +117,7 @@ export function exportRoutes(tracker: Tracker) {
         if (format.oneSession) {
           throw new ValidationError('format', `${format.name} holds one conversation: use GET /v1/sessions/{session_id}/export`)
         }
-        const from = query.from === undefined ? null : new Date(query.from)
-        const to = query.to === undefined ? null : new Date(query.to)
-        if (from && to && from >= to) throw new ValidationError('to', 'must be after from')
+        const { from, to } = validateExportWindow(query.from, query.to)
         const userId = userScope(principal, query.user_id) ?? null
         await tracker.recordAudit({
           actor: auditActor(request),
@@ -95,7 +125,9 @@ export function exportRoutes(tracker: Tracker) {
           target: userId ? `user:${userId}` : 'all users',
           details: { format: format.name, from: from?.toISOString() ?? null, to: to?.toISOString() ?? null },
         })
-        return sendExport(reply, format, 'parley-export', readSessions(tracker.database, { userId, from, to }))
+        // The first page is read before the status line, so that what fails at once is an error response, not a cut body.
+        const sessions = await started(readSessions(tracker.database, { userId, from, to }))
+        return sendExport(reply, format, 'parley-export', sessions, request.log)
       },
     )
   }

@@ -4,12 +4,27 @@ import { checkSchema } from '../../doctor/check-schema.js'
 import { reportJson } from '../../doctor/format-report.js'
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../wire-error.js'
 
-/** `/healthz`: the process is up. `/readyz`: the database answers and its schema is the expected one. */
-export function healthRoutes(database: Database) {
+/** How long writes have been failing to commit, and the bound past which that is not a passing blip. */
+export interface WritePathHealth {
+  failingForMs(): number
+  readonly lockTimeoutMs: number
+}
+
+/**
+ * `/healthz`: the process is up. `/readyz`: the database answers, its schema
+ * is the expected one, and writes have not been failing to commit for longer
+ * than a lock wait may last.
+ */
+export function healthRoutes(database: Database, writes?: WritePathHealth) {
   return async (app: FastifyInstance) => {
     app.get('/healthz', { schema: { summary: 'The process is up', tags: ['health'] } }, async () => ({ status: 'ok' }))
 
     app.get('/readyz', { schema: { summary: 'The database answers and its schema matches (the doctor’s check)', tags: ['health'] } }, async (_request, reply) => {
+      const failingForMs = writes?.failingForMs() ?? 0
+      if (failingForMs > Math.max(writes?.lockTimeoutMs ?? 0, 1000)) {
+        reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS))
+        return reply.status(503).send({ status: 'writes_failing', failing_for_ms: failingForMs })
+      }
       const report = await checkSchema(database)
       if (!report.ok) {
         reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS))

@@ -4,6 +4,14 @@ import type { Tracker } from '../../tracker/tracker.js'
 import { StreamConnection, type ConnectionLimits } from './connection.js'
 import { createChangeFeed } from './subscriptions.js'
 import { MAX_BODY_BYTES } from '../../model/limits.js'
+import { ForbiddenError } from '../../model/errors.js'
+
+// Same origin: the page was served by this host (the Host header the browser sent).
+function originAllowed(origin: string, request: FastifyRequest, allowed: readonly string[]): boolean {
+  if (allowed.includes(origin)) return true
+  if (!URL.canParse(origin)) return false
+  return new URL(origin).host === request.headers.host
+}
 
 /** Timers and limits of `GET /v1/stream`. */
 export interface StreamOptions extends ConnectionLimits {
@@ -11,6 +19,12 @@ export interface StreamOptions extends ConnectionLimits {
   pingIntervalMs: number
   /** Largest frame a client may send; the socket is closed with 1009 beyond. */
   maxFrameBytes: number
+  /**
+   * Origins whose pages may open the socket besides the server's own
+   * (`PARLEY_ALLOWED_ORIGINS`). An upgrade without `Origin` (a voice server, not a
+   * browser) is allowed: the check stops other sites' pages riding a user's credentials.
+   */
+  allowedOrigins: readonly string[]
 }
 
 /** Ping every 30 s, auth within 5 s, 16 MiB unsent at most, frames up to 4 MiB (the HTTP body limit). */
@@ -21,6 +35,7 @@ export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
   maxFrameBytes: MAX_BODY_BYTES,
   maxPendingFrames: 64,
   maxSubscriptions: 100,
+  allowedOrigins: [],
 }
 
 /**
@@ -68,6 +83,12 @@ export function streamRoutes(tracker: Tracker, options: Partial<StreamOptions> =
         websocket: true,
         // A header that is sent must be valid: refused with 401 before the upgrade.
         preValidation: async (request: FastifyRequest) => {
+          const origin = request.headers.origin
+          if (origin !== undefined && !originAllowed(origin, request, settings.allowedOrigins)) {
+            throw new ForbiddenError('ORIGIN_NOT_ALLOWED', `pages from ${origin} may not open this socket; add the origin to PARLEY_ALLOWED_ORIGINS`, {
+              details: { origin },
+            })
+          }
           const header = request.headers.authorization
           if (header === undefined) return
           request.principal = await authenticate(header.startsWith('Bearer ') ? header.slice(7).trim() : undefined)

@@ -1,0 +1,34 @@
+import type { Database, Queryable } from './database.js'
+
+/** How long one statement may wait for a lock, and run at all; 0 turns either off. */
+export interface StatementTimeouts {
+  lockTimeoutMs: number
+  statementTimeoutMs: number
+}
+
+/**
+ * The database with `lock_timeout` and `statement_timeout` on every statement:
+ * each runs in a transaction that sets them with `SET LOCAL`, so no
+ * connection keeps them (transaction poolers hand connections round between
+ * statements). An embedded database is returned as it is: it has one
+ * connection, so nothing but Parley's own statement before can hold a lock.
+ */
+export function withStatementTimeouts(database: Database, timeouts: StatementTimeouts): Database {
+  if (database.embedded || (timeouts.lockTimeoutMs === 0 && timeouts.statementTimeoutMs === 0)) return database
+  // Whole numbers checked by the tracker's options, so they need no quoting.
+  const settings = `set local lock_timeout = ${Math.trunc(timeouts.lockTimeoutMs)}; set local statement_timeout = ${Math.trunc(timeouts.statementTimeoutMs)}`
+  const transaction = <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
+    database.transaction(async (tx) => {
+      await tx.exec(settings)
+      return fn(tx)
+    })
+  return {
+    ...database,
+    query: (sql, params) => transaction((tx) => tx.query(sql, params)),
+    exec: (sql) => transaction((tx) => tx.exec(sql)),
+    transaction,
+    poolStats: database.poolStats?.bind(database),
+    listen: database.listen?.bind(database),
+    close: () => database.close(),
+  }
+}
