@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { UnavailableError } from '../errors.js'
 import { createTracker } from '../tracker/tracker.js'
 import { countUsableApiKeys, createApiKey } from './api-keys.js'
 import { buildApp } from './app.js'
@@ -10,6 +11,8 @@ import type { JwtOptions } from './jwt.js'
 
 export interface ServeOptions {
   databaseUrl: string
+  /** A direct or session-mode URL for LISTEN and migrations when `databaseUrl` is a transaction pooler (DIRECT_URL). */
+  directUrl?: string
   host: string
   port: number
   /** Apply pending migrations to a PostgreSQL on start (the embedded database always migrates). */
@@ -35,6 +38,12 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
     onBatch: metrics.onBatch,
     logger: options.logger.child({ module: 'tracker' }),
     ...(options.migrate && { migrate: true }),
+    databaseOptions: {
+      ...(options.directUrl && { directUrl: options.directUrl }),
+      logger: options.logger.child({ module: 'database' }),
+      // The CLI reaches an embedded database this server holds through its socket.
+      share: true,
+    },
   })
   let app: FastifyInstance
   try {
@@ -46,14 +55,23 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
       ...(options.jwt && { jwt: options.jwt }),
     })
     app.addHook('onClose', async () => tracker.close())
+    await app.listen({ host: options.host, port: options.port }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        throw new UnavailableError('PORT_IN_USE', `port ${options.port} on ${options.host} is already in use by another process; stop it, or choose another with --port (or PORT)`)
+      }
+      if (error.code === 'EADDRNOTAVAIL' || error.code === 'EACCES') {
+        throw new UnavailableError('ADDRESS_UNAVAILABLE', `cannot listen on ${options.host}:${options.port} (${error.code}); choose another --host or --port`)
+      }
+      throw error
+    })
+    // Only once listening: a key printed for a server that never started would be a lie.
     if ((await countUsableApiKeys(tracker.database)) === 0) {
       // The first start has no way in yet: make one admin key and show it once.
       const { key } = await createApiKey(tracker.database, { scope: 'admin', name: 'first start' })
       options.announce(`No API key existed, so an admin key was created. It is shown only this once:\n\n    ${key}\n`)
     }
-    await app.listen({ host: options.host, port: options.port })
   } catch (error) {
-    await tracker.close()
+    await (app! ? app.close() : tracker.close()).catch(() => {})
     throw error
   }
   const address = app.server.address()

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js'
-import { openDatabase, type DatabaseTarget } from '../db/open-database.js'
+import { openDatabase, type DatabaseTarget, type OpenDatabaseOptions } from '../db/open-database.js'
 import { describeProblem } from '../doctor/format-report.js'
 import { checkSchema } from '../doctor/check-schema.js'
 import { ConflictError, sessionNotFound, UnavailableError, ValidationError } from '../errors.js'
@@ -38,6 +38,8 @@ export interface TrackerOptions {
    * `memory:`, or a database already opened. Default `pglite:./.parley/db`.
    */
   database?: DatabaseTarget
+  /** How a `database` URL is opened: `directUrl` (LISTEN and migrations behind a transaction pooler), pool size, sharing the embedded database. */
+  databaseOptions?: OpenDatabaseOptions
   /** A pino logger (or the same shape); silent by default. */
   logger?: Logger
   /**
@@ -77,10 +79,16 @@ export interface Tracker {
  * await tracker.endSession(session.sessionId, { reason: 'hangup' })
  */
 export async function createTracker(options: TrackerOptions = {}): Promise<Tracker> {
-  const database = await openDatabase(options.database)
+  const database = await openDatabase(options.database, options.databaseOptions)
   const ownsDatabase = typeof options.database === 'string' || options.database === undefined
   try {
-    await prepareDatabase(database, options.migrate)
+    const directUrl = options.databaseOptions?.directUrl
+    if (options.migrate && directUrl) {
+      // Migrations take a session-level view of the database: through DIRECT_URL, not the transaction pooler.
+      const direct = await openDatabase(directUrl)
+      await runMigrations(direct).finally(() => direct.close())
+    }
+    await prepareDatabase(database, options.migrate && !directUrl)
   } catch (error) {
     if (ownsDatabase) await database.close()
     throw error

@@ -53,7 +53,7 @@ export async function exportCommand(options: ExportOptions, context: CliContext)
     }
     progress.done()
     return 0
-  })
+  }, { mustExist: true })
 }
 
 async function planExport(options: ExportOptions): Promise<ExportPlan> {

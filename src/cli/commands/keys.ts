@@ -47,5 +47,5 @@ export async function keysCommand(
       context.stdout.write(`Revoked pk_${key.prefix}\n`)
     }
     return 0
-  })
+  }, { mustExist: action !== 'create' })
 }

@@ -1,4 +1,5 @@
 import pg from 'pg'
+import type { Logger } from '../../logger.js'
 import type { Database, Queryable, QueryResult } from '../database.js'
 import { translateError } from '../translate-error.js'
 import { createNotificationListener } from './notification-listener.js'
@@ -9,6 +10,15 @@ export interface PostgresOptions {
   maxConnections?: number
   /** How long to wait for a connection before giving up (default 10 s). */
   connectTimeoutMs?: number
+  /**
+   * A direct or session-mode URL of the same database for LISTEN (and, in the
+   * CLI and `migrate: true`, migrations) when `url` goes through a transaction pooler.
+   */
+  directUrl?: string
+  /** How long the listener's probe NOTIFY may take (default 3 s). */
+  probeTimeoutMs?: number
+  /** Where the listener reports that live events are unavailable; silent by default. */
+  logger?: Logger
 }
 
 /**
@@ -36,7 +46,17 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     }
   }
 
-  const notifications = createNotificationListener(url, description, options)
+  const notifications = createNotificationListener({
+    url: options.directUrl ?? url,
+    description: options.directUrl ? describeUrl(options.directUrl) : description,
+    direct: options.directUrl !== undefined,
+    notifyThroughPool: async (channel, payload) => {
+      await run(pool, 'select pg_notify($1, $2)', [channel, payload])
+    },
+    ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.probeTimeoutMs !== undefined && { probeTimeoutMs: options.probeTimeoutMs }),
+    ...(options.logger && { logger: options.logger }),
+  })
 
   const database: Database = {
     description,
@@ -76,6 +96,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       }
     },
     listen: (channel, onPayload) => notifications.listen(channel, onPayload),
+    liveEvents: () => notifications.state(),
     async close() {
       await notifications.close()
       await pool.end()
