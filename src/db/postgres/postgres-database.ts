@@ -2,6 +2,7 @@ import pg from 'pg'
 import type { Logger } from '../../logger.js'
 import type { Database, Queryable, QueryResult } from '../database.js'
 import { translateError } from '../translate-error.js'
+import { explainConnectionError } from './connection-errors.js'
 import { createNotificationListener } from './notification-listener.js'
 
 /** Options for the node-postgres backend. */
@@ -28,8 +29,9 @@ export interface PostgresOptions {
  */
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Database> {
   const description = describeUrl(url)
+  const connectionString = libpqSslModes(url)
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
   })
@@ -47,7 +49,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   }
 
   const notifications = createNotificationListener({
-    url: options.directUrl ?? url,
+    url: libpqSslModes(options.directUrl ?? url),
     description: options.directUrl ? describeUrl(options.directUrl) : description,
     direct: options.directUrl !== undefined,
     notifyThroughPool: async (channel, payload) => {
@@ -104,12 +106,49 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   }
   // Connect once now, so that a wrong URL or password fails here, clearly.
   try {
-    await database.query('select 1')
+    await checkConnection(connectionString, description, options.connectTimeoutMs)
   } catch (error) {
     await pool.end().catch(() => {})
     throw error
   }
   return database
+}
+
+/**
+ * One client, not the pool, and at most 5 s: a login that fails half-way
+ * (SCRAM without a password) leaves its socket open until the server's
+ * authentication_timeout, so it is destroyed here rather than waited for.
+ */
+async function checkConnection(connectionString: string, description: string, timeoutMs = 10_000): Promise<void> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: Math.min(timeoutMs, 5_000) })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    await client.query('select 1')
+  } catch (error) {
+    ;(client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
+    throw explainConnectionError(error, description)
+  }
+  await client.end().catch(() => {})
+}
+
+/**
+ * `sslmode` as libpq and every PostgreSQL provider's docs mean it (`require`:
+ * encrypted, certificate not verified; `verify-full`: verified). pg 8 would
+ * otherwise treat `require` as `verify-full` and print a SECURITY WARNING
+ * block about it on every start.
+ */
+export function libpqSslModes(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.searchParams.has('sslmode') && !parsed.searchParams.has('uselibpqcompat')) {
+      parsed.searchParams.set('uselibpqcompat', 'true')
+      return parsed.toString()
+    }
+  } catch {
+    // parseDatabaseUrl has checked it already; pass it on as given
+  }
+  return url
 }
 
 /** The URL without its password, for messages. */
