@@ -107,7 +107,7 @@ export async function startPgBouncer(targetPort: number, mode: 'transaction' | '
     ini,
     [
       '[databases]',
-      `* = host=127.0.0.1 port=${targetPort}`,
+      `* = host=127.0.0.1 port=${targetPort} user=postgres`,
       '[pgbouncer]',
       'listen_addr = 127.0.0.1',
       `listen_port = ${port}`,
