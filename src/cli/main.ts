@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { ParleyError, UnavailableError, ValidationError } from '../errors.js'
 import { PACKAGE_VERSION, processContext, readConnection, type CliContext } from './cli-context.js'
 import { demoCommand } from './commands/demo.js'
@@ -85,7 +85,7 @@ export async function main(argv: readonly string[], context: CliContext = proces
     })
   keys
     .command('revoke <prefix>')
-    .description('revoke the key with this prefix (pk_xxxxxxxx)')
+    .description('revoke the key with this prefix (pk_xxxxxxxx) or the whole key')
     .action(async (prefix: string) => {
       exitCode = await keysCommand('revoke', { prefix, databaseUrl: connection().databaseUrl }, context)
     })
@@ -122,7 +122,12 @@ export async function main(argv: readonly string[], context: CliContext = proces
     .command('import')
     .description('import transcripts from a voice or chat platform (one transaction per session; importing again changes nothing)')
     .argument('<files...>', 'JSON files in the --from format')
-    .addOption(new Option('--from <platform>', 'the format of the files').choices(PLATFORMS).makeOptionMandatory())
+    .addOption(
+      new Option('--from <platform>', 'the format of the files')
+        .choices(PLATFORMS)
+        .makeOptionMandatory()
+        .argParser(once('--from', PLATFORMS)),
+    )
     .action(async (files: string[], options: { from: Platform }) => {
       exitCode = await importCommand({ files, from: options.from, databaseUrl: connection().databaseUrl }, context)
     })
@@ -132,6 +137,15 @@ export async function main(argv: readonly string[], context: CliContext = proces
     return exitCode
   } catch (error) {
     return reportError(error, context)
+  }
+}
+
+/** Commander keeps the last of a repeated option silently; an option that means one thing refuses a second. */
+function once<T extends string>(flag: string, choices: readonly T[]) {
+  return (value: string, previous: T | undefined): T => {
+    if (previous !== undefined) throw new InvalidArgumentError(`${flag} given twice ("${previous}", "${value}"): give it once`)
+    if (!choices.includes(value as T)) throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.`)
+    return value as T
   }
 }
 

@@ -238,7 +238,8 @@ async function assertSchemaMatches(database: Database): Promise<void> {
   const errors = report.problems.filter((problem) => problem.severity === 'error')
   const shown = errors.slice(0, 3).map(describeProblem).join('; ')
   const more = errors.length > 3 ? `; and ${errors.length - 3} more` : ''
-  const next = report.pendingMigrations.length > 0 ? 'run `parley migrate` (or pass migrate: true)' : 'run `parley doctor` to see the SQL that fixes it'
+  const next = report.pendingMigrations.length > 0 ? 'run `parley migrate` (or start `parley serve --migrate`; in the library, migrate: true)'
+      : 'run `parley doctor --fix-sql` for the SQL that fixes it'
   throw new UnavailableError('SCHEMA_MISMATCH', `${database.description} does not match the schema Parley expects: ${shown}${more}. ${next}`, {
     details: { report },
   })

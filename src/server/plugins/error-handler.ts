@@ -31,10 +31,23 @@ export function installErrorHandler(app: FastifyInstance): void {
       const leaf = params.missingProperty ?? params.additionalProperty
       const field = [path, leaf].filter(Boolean).join('.') || fastifyError.validationContext || 'body'
       const allowed = params.allowedValues ? ` (${params.allowedValues.join(', ')})` : ''
-      const why = params.additionalProperty ? 'is not a known field' : `${first?.message ?? 'is invalid'}${allowed}`
+      // A union of literals fails once per literal; together they say what would do.
+      const constants = fastifyError.validation
+        .filter((entry) => entry.instancePath === first?.instancePath && entry.keyword === 'const')
+        .map((entry) => JSON.stringify((entry.params as { allowedValue?: unknown }).allowedValue))
+      const why = params.additionalProperty
+        ? 'is not a known field'
+        : constants.length > 0
+          ? `must be ${constants.join(' or ')}`
+          : `${first?.message ?? 'is invalid'}${allowed}`
       return send(reply, 400, 'VALIDATION_FAILED', `${field}: ${why}`, { field, in: fastifyError.validationContext })
     }
     const known = fastifyError.code ? fastifyCodes[fastifyError.code] : undefined
+    if (known?.[0] === 415) {
+      const sent = request.headers['content-type']
+      const got = sent ? `got content-type: ${sent}` : 'no content-type header was sent'
+      return send(reply, 415, known[1], `send the body as JSON with content-type: application/json (${got})`, {})
+    }
     if (known) return send(reply, known[0], known[1], fastifyError.message, {})
     if (fastifyError instanceof SyntaxError || (fastifyError.statusCode === 400 && /JSON/i.test(fastifyError.message))) {
       return send(reply, 400, 'INVALID_JSON', `the body is not valid JSON: ${fastifyError.message}`, {})
