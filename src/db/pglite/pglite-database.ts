@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { UnavailableError, ValidationError } from '../../errors.js'
+import type { Logger } from '../../logger.js'
 import type { Database, Queryable, QueryResult } from '../database.js'
 import { translateError } from '../translate-error.js'
 import { LOCK_FILE, lockDataDir } from './data-dir-lock.js'
@@ -30,6 +31,8 @@ export interface PgliteOptions {
   mustExist?: boolean
   /** While open, serve the database to this user's other processes on a socket in its folder (`parley serve`). */
   share?: boolean
+  /** Where a failure to share is reported; silent by default. */
+  logger?: Logger
 }
 
 /**
@@ -45,13 +48,28 @@ export async function openPglite(dataDir: string | undefined, options: PgliteOpt
     // A running `parley serve` answers on its socket: use its database rather than fight for the folder.
     const shared = await connectShared(sharedSocketPath(dataDir), description)
     if (shared) return shared
-    checkDataDir(dataDir, options.mustExist === true)
-    release = lockDataDir(dataDir)
+    // A live holder is named before the folder is judged: a server still starting has a half-made folder.
+    const locked = existsSync(join(dataDir, LOCK_FILE))
+    if (locked) release = lockDataDir(dataDir)
+    try {
+      checkDataDir(dataDir, options.mustExist === true)
+    } catch (error) {
+      release()
+      throw error
+    }
+    if (!locked) release = lockDataDir(dataDir)
   }
   try {
     const { PGlite } = await import('@electric-sql/pglite')
     const pglite = await PGlite.create({ dataDir })
-    const stopSharing = options.share && dataDir !== undefined ? await shareDatabase(pglite, sharedSocketPath(dataDir)) : undefined
+    let stopSharing: (() => Promise<void>) | undefined
+    if (options.share && dataDir !== undefined) {
+      // Sharing is a convenience: a folder whose socket path is too long (108 bytes) still serves, unshared.
+      stopSharing = await shareDatabase(pglite, sharedSocketPath(dataDir)).catch((error: unknown) => {
+        options.logger?.warn({ err: error, dataDir }, 'the embedded database is not shared with the CLI: its socket could not be created')
+        return undefined
+      })
+    }
     return wrapPglite(pglite, description, release, stopSharing)
   } catch (error) {
     release()
