@@ -56,7 +56,13 @@ export async function shareDatabase(pglite: PGliteLike, path: string): Promise<(
     server.once('error', reject)
     server.listen(path, () => resolve())
   })
-  chmodSync(path, 0o600)
+  try {
+    chmodSync(path, 0o600)
+  } catch (error) {
+    // Linux cuts a socket path past 108 bytes: the file is elsewhere, so nobody could reach it.
+    server.close()
+    throw error
+  }
   server.unref()
   return async () => {
     for (const socket of sockets) socket.destroy()
