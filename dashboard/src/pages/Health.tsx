@@ -41,7 +41,7 @@ export function HealthPage({ client }: { client: ParleyClient }) {
               </table>
             )}
             {!report.ok &&
-              (report.pending_migrations.length > 0 ? (
+              (report.pendingMigrations.length > 0 ? (
                 <p>Next: run <code>npx parley migrate</code>, or <code>npx parley doctor --fix-sql</code> for a script to review and apply with psql.</p>
               ) : (
                 <p>Next: run <code>npx parley doctor --fix-sql</code> for a script to review and apply with psql (migrations are all applied; the schema drifted since).</p>
