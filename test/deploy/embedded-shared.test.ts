@@ -113,7 +113,7 @@ describe('embedded folders that cannot be, or hold no database', () => {
 
   it('the commands that only read say there is no database, and create nothing', async () => {
     const missing = join(dir, 'mistyped')
-    for (const args of [['doctor'], ['export', '--format', 'jsonl'], ['keys', 'list'], ['migrate', '--dry-run']]) {
+    for (const args of [['doctor'], ['export', '--format', 'jsonl'], ['keys', 'list'], ['keys', 'revoke', 'pk_0123abcd']]) {
       const run = await runCli([...args, '--database-url', `pglite:${missing}`])
       expect(run.code, args.join(' ')).toBe(2)
       expect(run.stderr, args.join(' ')).toBe(

@@ -37,5 +37,5 @@ export async function migrateCommand(options: MigrateOptions, context: CliContex
       context.stdout.write(`✅ ${database.description} is up to date\n`)
     }
     return 0
-  }, { mustExist: options.dryRun === true })
+  })
 }
