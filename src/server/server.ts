@@ -45,7 +45,7 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
       share: true,
     },
   })
-  let app: FastifyInstance
+  let app: FastifyInstance | undefined
   try {
     app = await buildApp({
       tracker,
@@ -71,7 +71,7 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
       options.announce(`No API key existed, so an admin key was created. It is shown only this once:\n\n    ${key}\n`)
     }
   } catch (error) {
-    await (app! ? app.close() : tracker.close()).catch(() => {})
+    await (app ? app.close() : tracker.close()).catch(() => {})
     throw error
   }
   const address = app.server.address()
