@@ -56,7 +56,7 @@ async function converse(options: TrackerOptions): Promise<void> {
 describeEachBackend('the startup guard', (backend) => {
   const open = fixtures(backend)
 
-  it('refuses a drifted database even with migrate: true, names the problem and `parley doctor`, and writes nothing', async () => {
+  it('refuses a drifted database even with migrate: true, names the problem and `parley doctor --fix-sql`, and writes nothing', async () => {
     const fixture = await open()
     await migrate(fixture.db)
     await seedRows(fixture.db)
@@ -67,7 +67,7 @@ describeEachBackend('the startup guard', (backend) => {
       for (const migrateOption of [undefined, false, true]) {
         const error = await refusal({ database: fixture.url, migrate: migrateOption })
         expect(error.message, `migrate: ${migrateOption}`).toContain('missing column conversation_messages.metadata')
-        expect(error.message).toContain('`parley doctor`')
+        expect(error.message).toContain('`parley doctor --fix-sql`')
         expect(error.details.report.ok).toBe(false)
       }
     })
