@@ -59,7 +59,7 @@ describe('parley CLI', () => {
     const cases: Array<[string, RegExp]> = [
       ['mysql://localhost/db', /unsupported database URL/],
       ['postgres://[bad', /not a valid URL/],
-      ['postgres://postgres@127.0.0.1:1/postgres', /cannot reach postgres:\/\/postgres@127\.0\.0\.1:1\/postgres/],
+      ['postgres://postgres@127.0.0.1:1/postgres', /cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/postgres: nothing accepts connections/],
       ['postgres://no_such_role_x@127.0.0.1:5432/postgres', /refused the login/],
       ['postgres://postgres:s3cret@127.0.0.1:5432/no_such_database_x', /no_such_database_x/],
     ]
@@ -82,6 +82,6 @@ describe('parley CLI', () => {
     for (const version of versions) expect(first.stdout).toContain(`Applied migration ${version}`)
     const second = await runCli(['migrate', '--database-url', url, '--json'])
     expect(second.code).toBe(0)
-    expect(JSON.parse(second.stdout)).toEqual({ applied: [], alreadyApplied: versions })
+    expect(JSON.parse(second.stdout)).toEqual({ applied: [], already_applied: versions })
   })
 })

@@ -46,6 +46,11 @@ function App() {
         {page === 'sessions' && !id && <SessionsPage client={client} query={route.query} />}
         {page === 'sessions' && id && <SessionPage key={id} client={client} sessionId={id} turn={route.query.get('turn')} />}
         {page === 'live' && id && <LivePage key={id} client={client} sessionId={id} />}
+        {page === 'live' && !id && (
+          <p class="empty" data-testid="live-empty">
+            Live follows one active session. <a href={href(['sessions'], { active: 'true' })}>Pick one of the active sessions</a> and choose “watch”.
+          </p>
+        )}
         {page === 'search' && <SearchPage client={client} query={route.query} />}
         {page === 'stats' && <StatsPage client={client} query={route.query} />}
         {page === 'health' && <HealthPage client={client} />}

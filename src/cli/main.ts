@@ -1,6 +1,6 @@
-import { Command, CommanderError, Option } from 'commander'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { ParleyError, UnavailableError, ValidationError } from '../model/errors.js'
-import { databaseUrl, processContext, type CliContext } from './cli-context.js'
+import { PACKAGE_VERSION, processContext, readConnection, type CliContext } from './cli-context.js'
 import { demoCommand } from './commands/demo.js'
 import { doctorCommand } from './commands/doctor.js'
 import { importCommand } from './commands/import.js'
@@ -14,6 +14,8 @@ import { serveCommand } from './commands/serve.js'
 export const EXIT = { ok: 0, failed: 1, cannotRun: 2 } as const
 
 const databaseHelp = 'database URL: postgres://…, pglite:./folder or memory: (default: $DATABASE_URL, else pglite:./.parley/db)'
+const directHelp =
+  'a direct or session-mode URL of the same PostgreSQL for LISTEN and migrations, when --database-url goes through a transaction pooler (default: $DIRECT_URL)'
 
 /**
  * Runs the CLI and returns the exit code. Results go to stdout, diagnostics
@@ -29,36 +31,39 @@ export async function main(argv: readonly string[], context: CliContext = proces
       writeErr: (text) => context.stderr.write(text),
     })
     .showHelpAfterError('(run parley --help for usage)')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version')
+    .option('--database-url <url>', databaseHelp)
+    .option('--direct-url <url>', directHelp)
+    .configureHelp({ showGlobalOptions: true })
+  // The one place the database settings are read: flags > env > the embedded default.
+  const connection = () => readConnection(program.opts<{ databaseUrl?: string; directUrl?: string }>(), context)
 
   program
     .command('migrate')
     .description('apply pending migrations (safe to run from many processes at once)')
-    .option('--database-url <url>', databaseHelp)
     .option('--dry-run', 'print the SQL of pending migrations instead of applying it')
     .option('--json', 'print the result as JSON')
-    .action(async (options: { databaseUrl?: string; dryRun?: boolean; json?: boolean }) => {
-      exitCode = await migrateCommand({ ...options, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    .action(async (options: { dryRun?: boolean; json?: boolean }) => {
+      exitCode = await migrateCommand({ ...options, ...connection() }, context)
     })
 
   program
     .command('doctor')
     .description('compare the live database with the schema Parley expects (exit 0 clean, 1 drift, 2 cannot check)')
-    .option('--database-url <url>', databaseHelp)
     .option('--json', 'print the report as JSON')
     .option('--fix-sql', 'print one idempotent SQL script that fixes what can be fixed without losing data')
-    .action(async (options: { databaseUrl?: string; json?: boolean; fixSql?: boolean }) => {
-      exitCode = await doctorCommand({ ...options, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    .action(async (options: { json?: boolean; fixSql?: boolean }) => {
+      exitCode = await doctorCommand({ ...options, databaseUrl: connection().databaseUrl }, context)
     })
 
   program
     .command('serve')
     .description('serve the HTTP API (API docs at /docs); stops cleanly on SIGTERM/SIGINT')
-    .option('--database-url <url>', databaseHelp)
     .option('--host <host>', 'address to listen on (default: $HOST, else 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default: $PORT, else 8787)')
     .option('--migrate', 'apply pending migrations to a PostgreSQL first (also PARLEY_AUTO_MIGRATE=1)')
-    .action(async (options: { databaseUrl?: string; host?: string; port?: string; migrate?: boolean }) => {
-      exitCode = await serveCommand({ ...options, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    .action(async (options: { host?: string; port?: string; migrate?: boolean }) => {
+      exitCode = await serveCommand({ ...options, ...connection() }, context)
     })
 
   const keys = program.command('keys').description('manage API keys (stored as hashes; a key is shown once)')
@@ -68,38 +73,34 @@ export async function main(argv: readonly string[], context: CliContext = proces
     .requiredOption('--scope <scope>', 'ingest (write), read, or admin (everything)')
     .option('--user-id <uuid>', 'bind the key to one user: it sees and writes only their sessions')
     .option('--name <text>', 'a note to tell keys apart')
-    .option('--database-url <url>', databaseHelp)
-    .action(async (options: { scope: string; userId?: string; name?: string; databaseUrl?: string }) => {
-      exitCode = await keysCommand('create', { ...options, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    .action(async (options: { scope: string; userId?: string; name?: string }) => {
+      exitCode = await keysCommand('create', { ...options, databaseUrl: connection().databaseUrl }, context)
     })
   keys
     .command('list')
     .description('list keys by prefix, scope, user and state')
     .option('--json', 'print the keys as JSON')
-    .option('--database-url <url>', databaseHelp)
-    .action(async (options: { json?: boolean; databaseUrl?: string }) => {
-      exitCode = await keysCommand('list', { ...options, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    .action(async (options: { json?: boolean }) => {
+      exitCode = await keysCommand('list', { ...options, databaseUrl: connection().databaseUrl }, context)
     })
   keys
     .command('revoke <prefix>')
-    .description('revoke the key with this prefix (pk_xxxxxxxx)')
-    .option('--database-url <url>', databaseHelp)
-    .action(async (prefix: string, options: { databaseUrl?: string }) => {
-      exitCode = await keysCommand('revoke', { prefix, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    .description('revoke the key with this prefix (pk_xxxxxxxx) or the whole key')
+    .action(async (prefix: string) => {
+      exitCode = await keysCommand('revoke', { prefix, databaseUrl: connection().databaseUrl }, context)
     })
 
   program
     .command('demo')
     .description('play a short simulated voice conversation through the tracker and show its log lines')
-    .option('--database-url <url>', databaseHelp)
     .option('--server <url>', 'play it through the client SDK against a running `parley serve` instead')
     .option('--key <key>', 'the API key for --server (default: PARLEY_API_KEY)')
-    .action(async (options: { databaseUrl?: string; server?: string; key?: string }) => {
+    .action(async (options: { server?: string; key?: string }) => {
       const key = options.key ?? context.env.PARLEY_API_KEY
       exitCode = await demoCommand(
         options.server !== undefined
           ? { databaseUrl: '', server: options.server, ...(key !== undefined && { key }) }
-          : { databaseUrl: databaseUrl(options.databaseUrl, context), migrate: context.env.PARLEY_AUTO_MIGRATE === '1' },
+          : { databaseUrl: connection().databaseUrl, migrate: context.env.PARLEY_AUTO_MIGRATE === '1' },
         context,
       )
     })
@@ -113,19 +114,17 @@ export async function main(argv: readonly string[], context: CliContext = proces
     .option('--from <iso>', 'sessions started at or after this time')
     .option('--to <iso>', 'sessions started before this time')
     .option('--out <path>', 'write to this file (only once complete) instead of stdout')
-    .option('--database-url <url>', databaseHelp)
-    .action(async (options: { format?: string; session?: string; userId?: string; from?: string; to?: string; out?: string; databaseUrl?: string }) => {
-      exitCode = await exportCommand({ ...options, databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    .action(async (options: { format?: string; session?: string; userId?: string; from?: string; to?: string; out?: string }) => {
+      exitCode = await exportCommand({ ...options, databaseUrl: connection().databaseUrl }, context)
     })
 
   program
     .command('import')
     .description('import transcripts from a voice or chat platform (one transaction per session; importing again changes nothing)')
     .argument('<files...>', 'JSON files of a platform (detected from their shape unless --from says)')
-    .addOption(new Option('--from <platform>', 'the format of the files (default: detected per file)').choices(PLATFORMS))
-    .option('--database-url <url>', databaseHelp)
-    .action(async (files: string[], options: { from?: Platform; databaseUrl?: string }) => {
-      exitCode = await importCommand({ files, ...(options.from && { from: options.from }), databaseUrl: databaseUrl(options.databaseUrl, context) }, context)
+    .addOption(new Option('--from <platform>', 'the format of the files (default: detected per file)').choices(PLATFORMS).argParser(once('--from', PLATFORMS)))
+    .action(async (files: string[], options: { from?: Platform }) => {
+      exitCode = await importCommand({ files, ...(options.from && { from: options.from }), databaseUrl: connection().databaseUrl }, context)
     })
 
   try {
@@ -133,6 +132,15 @@ export async function main(argv: readonly string[], context: CliContext = proces
     return exitCode
   } catch (error) {
     return reportError(error, context)
+  }
+}
+
+/** Commander keeps the last of a repeated option silently; an option that means one thing refuses a second. */
+function once<T extends string>(flag: string, choices: readonly T[]) {
+  return (value: string, previous: T | undefined): T => {
+    if (previous !== undefined) throw new InvalidArgumentError(`${flag} given twice ("${previous}", "${value}"): give it once`)
+    if (!choices.includes(value as T)) throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.`)
+    return value as T
   }
 }
 

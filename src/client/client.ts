@@ -28,7 +28,7 @@ import {
 import { validateMessages } from '../model/validate.js'
 import { DEFAULT_LIMITS, MAX_BODY_BYTES, MAX_MESSAGES_PER_REQUEST, type Limits } from '../model/limits.js'
 import { Batcher, type DeliveryStats } from './batcher.js'
-import { ClientClosedError } from '../model/errors.js'
+import { ClientClosedError, ValidationError } from '../model/errors.js'
 import type { ExportFormatName } from '../model/export-formats.js'
 import { createHttp, type FetchLike, type Http } from './http.js'
 import { StreamSocket, type LiveEvent, type WebSocketConstructor } from './stream-socket.js'
@@ -116,6 +116,10 @@ export class ParleyClient {
   readonly #limits: Limits
 
   constructor(options: ParleyClientOptions) {
+    // Else every request would go out as `Bearer undefined` and come back as "key not valid".
+    if (typeof options.apiKey !== 'string' || options.apiKey.trim() === '') {
+      throw new ValidationError('apiKey', 'is missing: pass the API key (parley keys create --scope ingest) as apiKey')
+    }
     const settings = { ...CLIENT_DEFAULTS, ...definedOnly(options) }
     // Batches are split by the client, so a call may hold any number of messages.
     this.#limits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}), maxMessagesPerCall: Number.POSITIVE_INFINITY }

@@ -10,6 +10,13 @@ export interface PoolStats {
   waiting: number
 }
 
+/**
+ * Whether change notifications reach this process: `ok` (proven by a probe),
+ * `unavailable` (the probe did not come back, or the LISTEN connection is
+ * down), `starting`, or `idle` (nobody listens yet).
+ */
+export type LiveEventsState = 'ok' | 'unavailable' | 'starting' | 'idle'
+
 /** What a transaction (and the database itself) can run. */
 export interface Queryable {
   /** One statement with `$1…$n` parameters. */
@@ -45,5 +52,7 @@ export interface Database extends Queryable {
    * the function it returns stops. Missing on a backend without notifications.
    */
   listen?(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>
+  /** Whether `listen` delivers right now; a backend whose notifications cannot fail (PGlite) leaves it out. */
+  liveEvents?(): LiveEventsState
   close(): Promise<void>
 }

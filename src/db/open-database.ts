@@ -1,6 +1,6 @@
 import { ValidationError } from '../model/errors.js'
 import type { Database } from './database.js'
-import type { PGliteLike } from './pglite/pglite-database.js'
+import type { PGliteLike, PgliteOptions } from './pglite/pglite-database.js'
 import type { PostgresOptions } from './postgres/postgres-database.js'
 
 /** Where the embedded database lives when nothing else is configured. */
@@ -39,8 +39,11 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
   )
 }
 
+/** How a URL is opened: the PostgreSQL pool's options, and for the embedded database whether it must exist already or is shared. */
+export interface OpenDatabaseOptions extends PostgresOptions, PgliteOptions {}
+
 /** Opens the backend a target names; backends are imported only when used. */
-export async function openDatabase(target: DatabaseTarget = DEFAULT_DATABASE_URL, options: PostgresOptions = {}): Promise<Database> {
+export async function openDatabase(target: DatabaseTarget = DEFAULT_DATABASE_URL, options: OpenDatabaseOptions = {}): Promise<Database> {
   if (typeof target !== 'string') {
     if ('description' in target) return target
     const { wrapPglite } = await import('./pglite/pglite-database.js')
@@ -52,5 +55,5 @@ export async function openDatabase(target: DatabaseTarget = DEFAULT_DATABASE_URL
     return openPostgres(parsed.url, options)
   }
   const { openPglite } = await import('./pglite/pglite-database.js')
-  return openPglite(parsed.dataDir)
+  return openPglite(parsed.dataDir, options)
 }

@@ -232,7 +232,7 @@ function text(value: unknown, field: string, maxBytes: number): string {
 function optionalUrl(value: unknown, field: string): string | null {
   if (value === undefined || value === null) return null
   const url = text(value, field, MAX_URL_LENGTH)
-  if (!URL.canParse(url)) throw new ValidationError(field, `must be an absolute URL such as https://…/turn.wav; got "${url.slice(0, 80)}"`)
+  if (!URL.canParse(url)) throw new ValidationError(field, `must be an absolute URL such as https://cdn.example.com/calls/turn-1.wav; got "${url.slice(0, 80)}"`)
   return url
 }
 

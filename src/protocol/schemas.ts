@@ -202,6 +202,8 @@ export const SchemaReportSchema = Type.Object({
   ok: Type.Boolean(),
   problems: Type.Array(SchemaProblem),
   pending_migrations: Type.Array(Type.Object({ version: Type.Integer(), name: Type.String() })),
+  /** Whether this server delivers live events (the doctor's CLI report leaves it out). */
+  live_events: Type.Optional(Type.Union([Type.Literal('ok'), Type.Literal('unavailable'), Type.Literal('starting')])),
 })
 
 export type SessionWire = Static<typeof SessionSchema>

@@ -11,6 +11,7 @@ export interface SchemaError {
     requiredProperties?: string[]
     additionalProperties?: string[]
     allowedValues?: unknown[]
+    allowedValue?: unknown
     type?: string
   }
 }
@@ -33,6 +34,9 @@ export function schemaValidationError(errors: readonly SchemaError[], fallbackFi
   const fail = (reason: string) => new ValidationError(field, reason, 'VALIDATION_FAILED', details)
   if (missing) return fail('is required')
   if (unknown) return fail('is not a known field')
+  // A union of literals fails once per literal; together they say what would do.
+  const constants = useful.filter((error) => error.instancePath === first.instancePath && error.keyword === 'const')
+  if (constants.length > 0) return fail(`must be ${constants.map((error) => JSON.stringify(error.params.allowedValue)).join(' or ')}`)
   // A union reports each branch: name the types it would take.
   const branches = useful.filter((error) => error.instancePath === first.instancePath && error.keyword === 'type')
   if (useful.some((error) => error.instancePath === first.instancePath && error.keyword === 'anyOf') && branches.length > 1) {

@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { UnavailableError } from '../model/errors.js'
 import { createTracker } from '../tracker/tracker.js'
 import { countUsableApiKeys, createApiKey } from '../tracker/api-keys.js'
 import { buildApp, type AppOptions } from './app.js'
@@ -11,6 +12,8 @@ import type { JwtOptions } from './jwt.js'
 
 export interface ServeOptions {
   databaseUrl: string
+  /** A direct or session-mode URL for LISTEN and migrations when `databaseUrl` is a transaction pooler (DIRECT_URL). */
+  directUrl?: string
   host: string
   port: number
   /** Apply pending migrations to a PostgreSQL on start (the embedded database always migrates). */
@@ -40,8 +43,14 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
     onBatch: metrics.onBatch,
     logger: options.logger.child({ module: 'tracker' }),
     ...(options.migrate && { migrate: true }),
+    databaseOptions: {
+      ...(options.directUrl && { directUrl: options.directUrl }),
+      logger: options.logger.child({ module: 'database' }),
+      // The CLI reaches an embedded database this server holds through its socket.
+      share: true,
+    },
   })
-  let app: FastifyInstance
+  let app: FastifyInstance | undefined
   try {
     app = await buildApp({
       tracker,
@@ -52,18 +61,27 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
       ...(options.stream && { stream: options.stream }),
     })
     app.addHook('onClose', async () => tracker.close())
-    if (options.retentionDays !== undefined) {
-      const stopRetention = startRetention(tracker, { days: options.retentionDays, log: options.logger.child({ module: 'retention' }) })
-      app.addHook('preClose', async () => stopRetention())
-    }
+    await app.listen({ host: options.host, port: options.port }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        throw new UnavailableError('PORT_IN_USE', `port ${options.port} on ${options.host} is already in use by another process; stop it, or choose another with --port (or PORT)`)
+      }
+      if (error.code === 'EADDRNOTAVAIL' || error.code === 'EACCES') {
+        throw new UnavailableError('ADDRESS_UNAVAILABLE', `cannot listen on ${options.host}:${options.port} (${error.code}); choose another --host or --port`)
+      }
+      throw error
+    })
+    // Only once listening: a key printed for a server that never started would be a lie.
     if ((await countUsableApiKeys(tracker.database)) === 0) {
       // The first start has no way in yet: make one admin key and show it once.
       const { key } = await createApiKey(tracker.database, { scope: 'admin', name: 'first start' })
       options.announce(`No API key existed, so an admin key was created. It is shown only this once:\n\n    ${key}\n`)
     }
-    await app.listen({ host: options.host, port: options.port })
+    if (options.retentionDays !== undefined) {
+      const stopRetention = startRetention(tracker, { days: options.retentionDays, log: options.logger.child({ module: 'retention' }) })
+      app.addHook('preClose', async () => stopRetention())
+    }
   } catch (error) {
-    await tracker.close()
+    await (app ? app.close() : tracker.close()).catch(() => {})
     throw error
   }
   const address = app.server.address()

@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js'
-import { openDatabase, type DatabaseTarget } from '../db/open-database.js'
+import { openDatabase, type DatabaseTarget, type OpenDatabaseOptions } from '../db/open-database.js'
 import { prepareDatabase } from '../doctor/schema-guard.js'
+import { migrate as runMigrations } from '../migrations/migrator.js'
 import { ConflictError, NotFoundError, sessionErased, sessionNotFound, UnavailableError, ValidationError } from '../model/errors.js'
 import { silentLogger, type Logger } from '../logger.js'
 import * as messageQueries from '../queries/messages.sql.js'
@@ -53,6 +54,8 @@ export interface TrackerOptions {
    * `memory:`, or a database already opened. Default `pglite:./.parley/db`.
    */
   database?: DatabaseTarget
+  /** How a `database` URL is opened: `directUrl` (LISTEN and migrations behind a transaction pooler), pool size, sharing the embedded database. */
+  databaseOptions?: OpenDatabaseOptions
   /** A pino logger (or the same shape); silent by default. */
   logger?: Logger
   /**
@@ -123,10 +126,16 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
     lockTimeoutMs: timeoutOption('lockTimeoutMs', options.lockTimeoutMs ?? DEFAULT_TIMEOUTS.lockTimeoutMs),
     statementTimeoutMs: timeoutOption('statementTimeoutMs', options.statementTimeoutMs ?? DEFAULT_TIMEOUTS.statementTimeoutMs),
   }
-  const opened = await openDatabase(options.database)
+  const opened = await openDatabase(options.database, options.databaseOptions)
   const ownsDatabase = typeof options.database === 'string' || options.database === undefined
   try {
-    await prepareDatabase(opened, options.migrate)
+    const directUrl = options.databaseOptions?.directUrl
+    if (options.migrate && directUrl) {
+      // Migrations take a session-level view of the database: through DIRECT_URL, not the transaction pooler.
+      const direct = await openDatabase(directUrl)
+      await runMigrations(direct).finally(() => direct.close())
+    }
+    await prepareDatabase(opened, options.migrate && !directUrl)
   } catch (error) {
     if (ownsDatabase) await opened.close()
     throw error

@@ -56,7 +56,7 @@ async function converse(options: TrackerOptions): Promise<void> {
 describeEachBackend('the startup guard', (backend) => {
   const open = fixtures(backend)
 
-  it('refuses a drifted database even with migrate: true, names the problem and `parley doctor`, and writes nothing', async () => {
+  it('refuses a drifted database even with migrate: true, names the problem and `parley doctor --fix-sql`, and writes nothing', async () => {
     const fixture = await open()
     await migrate(fixture.db)
     await seedRows(fixture.db)
@@ -133,7 +133,7 @@ describeEachBackend('parley doctor when it cannot check', (backend) => {
   if (backend.name === 'postgres') {
     it('exits 2 with one line for an unreachable host, an unknown role and a missing database', async () => {
       const cases: Array<[string, RegExp]> = [
-        ['postgres://postgres@127.0.0.1:1/x', /cannot reach postgres:\/\/postgres@127\.0\.0\.1:1\/x/],
+        ['postgres://postgres@127.0.0.1:1/x', /cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/x: nothing accepts connections/],
         ['postgres://no_such_role_doctor@127.0.0.1:5432/postgres', /refused the login/],
         ['postgres://postgres:s3cret@127.0.0.1:5432/no_such_database_doctor', /no_such_database_doctor/],
       ]

@@ -295,6 +295,22 @@ describeEachBackend('dashboard in Chromium', (backend) => {
       }
     })
 
+    it('shows the Status filter the address holds, keeps end reasons inside their column, and explains #/live without a session', async () => {
+      const { page } = browser
+      await page.goto(`${base}/#/sessions?active=false`)
+      const status = page.getByLabel('Status')
+      await page.locator('.badge.ended').first().waitFor()
+      expect(await status.inputValue()).toBe('false')
+      const fits = await page.locator('.badge.ended').evaluateAll((badges) =>
+        badges.every((badge) => badge.getBoundingClientRect().right <= badge.parentElement!.getBoundingClientRect().right + 0.5),
+      )
+      expect(fits).toBe(true)
+      await page.goto(`${base}/#/live`)
+      const empty = page.getByTestId('live-empty')
+      await empty.waitFor()
+      expect(await empty.textContent()).toMatch(/Pick one of the active sessions/)
+    })
+
     it('shows the doctor’s report on the health page', async () => {
       const { page } = browser
       await page.goto(`${base}/#/health`)

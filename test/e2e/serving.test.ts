@@ -45,6 +45,13 @@ describe('dashboard files', () => {
     expect((await app.inject({ url: '/assets/../index.html' })).statusCode).not.toBe(200)
   })
 
+  it('answers /favicon.ico with an icon instead of a 404', async () => {
+    const response = await app.inject({ url: '/favicon.ico' })
+    expect(response.statusCode).toBe(200)
+    expect(response.headers['content-type']).toMatch(/^image\/svg\+xml/)
+    expect(response.body).toMatch(/^<svg /)
+  })
+
   it('says to run npm run build when the dashboard was not built', async () => {
     const bare = Fastify()
     await bare.register(dashboardRoutes(join(dir, 'missing-build')))

@@ -273,7 +273,7 @@ describeEachBackend('HTTP errors', (backend) => {
     expect(health.data).toEqual({ status: 'ok' })
     const ready = await call(server.app, 'GET', '/readyz')
     expect(ready.statusCode, ready.body).toBe(200)
-    expect(ready.data).toEqual({ status: 'ready' })
+    expect(ready.data).toEqual({ status: 'ready', live_events: expect.stringMatching(/^(ok|starting)$/) })
 
     await server.database.exec('drop index conversation_sessions_active_idx')
     try {

@@ -175,7 +175,8 @@ describeEachBackend('parley serve and parley keys, through the binary', (backend
     const list = captureContext()
     expect(await main(['keys', 'list', '--database-url', url], list)).toBe(0)
     const lines = list.out().trimEnd().split('\n')
-    expect(lines).toHaveLength(3)
+    expect(lines).toHaveLength(4)
+    expect(lines[0]).toMatch(/^PREFIX\s+SCOPE\s+USER\s+STATE\s+NAME$/)
     const line = (key: string) => lines.find((text) => text.startsWith(`${key.slice(0, 11)} `)) ?? ''
     expect(line(adminKey)).toMatch(/^pk_[0-9a-f]{8}\s+admin\s+any user\s+active\s+first start$/)
     expect(line(keys.ingest)).toMatch(/^pk_[0-9a-f]{8}\s+ingest\s+any user\s+revoked \d{4}-\d\d-\d\dT[\d:.]+Z\s+voice-bot$/)

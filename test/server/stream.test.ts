@@ -420,12 +420,6 @@ function postgresOnly(backend: TestBackend) {
 
     it('listens again after its connection is killed', async () => {
       const database = await openDatabase(url)
-      const tracker = await createTracker({ database })
-      const app = await buildApp({ tracker })
-      cleanups.push(() => database.close(), () => tracker.close(), () => app.close())
-      const keys = await makeKeys(database, uuidv4())
-      const subscriber = await connectStream(await listen(app), { key: keys.read })
-      cleanups.push(() => subscriber.close())
       // Other tests' servers listen on this database too: find this one's connection as the new one.
       const listeners = async () =>
         (
@@ -433,7 +427,14 @@ function postgresOnly(backend: TestBackend) {
             select pid from pg_stat_activity
             where datname = current_database() and query ilike 'listen%' and pid <> pg_backend_pid()`)
         ).rows.map((row) => row.pid)
+      // Taken before the app exists: it starts listening as soon as it is ready.
       const others = await listeners()
+      const tracker = await createTracker({ database })
+      const app = await buildApp({ tracker })
+      cleanups.push(() => database.close(), () => tracker.close(), () => app.close())
+      const keys = await makeKeys(database, uuidv4())
+      const subscriber = await connectStream(await listen(app), { key: keys.read })
+      cleanups.push(() => subscriber.close())
       const session = await tracker.startSession()
       expect((await subscriber.request({ type: 'subscribe', session_id: session.sessionId })).type).toBe('ack')
       const ours = (await listeners()).filter((pid) => !others.includes(pid))

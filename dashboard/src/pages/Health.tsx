@@ -40,7 +40,12 @@ export function HealthPage({ client }: { client: ParleyClient }) {
                 </tbody>
               </table>
             )}
-            {!report.ok && <p>Next: run <code>npx parley migrate</code>, or <code>npx parley doctor --fix-sql</code> for a script to review and apply with psql.</p>}
+            {!report.ok &&
+              (report.pendingMigrations.length > 0 ? (
+                <p>Next: run <code>npx parley migrate</code>, or <code>npx parley doctor --fix-sql</code> for a script to review and apply with psql.</p>
+              ) : (
+                <p>Next: run <code>npx parley doctor --fix-sql</code> for a script to review and apply with psql (migrations are all applied; the schema drifted since).</p>
+              ))}
           </>
         )
       })()}

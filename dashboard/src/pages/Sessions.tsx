@@ -179,7 +179,9 @@ function SessionRow({ session, rowIndex }: { session: SessionListItem; rowIndex:
         {session.isActive ? (
           <a class="badge live" href={href(['live', session.sessionId])}>active · watch</a>
         ) : (
-          <span class="badge">ended{session.endedReason ? ` (${session.endedReason})` : ''}</span>
+          <span class="badge ended" title={session.endedReason ? `ended (${session.endedReason})` : 'ended'}>
+            ended{session.endedReason ? ` (${session.endedReason})` : ''}
+          </span>
         )}
       </span>
       <span role="cell">{session.topicsDiscussed.join(', ') || '—'}</span>
@@ -208,7 +210,7 @@ function Filters({ query }: { query: URLSearchParams }) {
       <label>User id<input name="user" defaultValue={field('user')} placeholder="any user" spellcheck={false} /></label>
       <label>
         Status
-        <select name="active" defaultValue={field('active')}>
+        <select name="active" value={field('active')}>
           <option value="">any</option>
           <option value="true">active</option>
           <option value="false">ended</option>

@@ -24,5 +24,5 @@ export async function doctorCommand(options: DoctorOptions, context: CliContext)
       context.stdout.write(reportText(report, database.description))
     }
     return report.ok ? 0 : 1
-  })
+  }, { mustExist: true })
 }

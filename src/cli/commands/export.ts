@@ -54,7 +54,7 @@ export async function exportCommand(options: ExportOptions, context: CliContext)
     }
     progress.done()
     return 0
-  })
+  }, { mustExist: true })
 }
 
 async function planExport(options: ExportOptions): Promise<ExportPlan> {

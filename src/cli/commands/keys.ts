@@ -1,5 +1,6 @@
 import { prepareDatabase } from '../../doctor/schema-guard.js'
 import { createApiKey, listApiKeys, revokeApiKey, validateKeyOptions } from '../../tracker/api-keys.js'
+import { ValidationError } from '../../model/errors.js'
 import { withDatabase, type CliContext } from '../cli-context.js'
 
 /** `parley keys create|list|revoke`: the new key is the last line of stdout, shown once. */
@@ -36,16 +37,31 @@ export async function keysCommand(
       } else if (keys.length === 0) {
         context.stdout.write('No keys yet: parley keys create --scope admin\n')
       } else {
+        const row = (prefix: string, scope: string, user: string, state: string, name: string) =>
+          `${prefix.padEnd(11)}  ${scope.padEnd(6)}  ${user.padEnd(36)}  ${state.padEnd(32)}  ${name}`.trimEnd()
+        context.stdout.write(`${row('PREFIX', 'SCOPE', 'USER', 'STATE', 'NAME')}\n`)
         for (const key of keys) {
           const state = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'active'
-          const line = `pk_${key.prefix}  ${key.scope.padEnd(6)}  ${(key.userId ?? 'any user').padEnd(36)}  ${state.padEnd(32)}  ${key.name ?? ''}`
-          context.stdout.write(`${line.trimEnd()}\n`)
+          context.stdout.write(`${row(`pk_${key.prefix}`, key.scope, key.userId ?? 'any user', state, key.name ?? '')}\n`)
         }
       }
     } else {
-      const key = await revokeApiKey(database, options.prefix ?? '')
+      const prefix = keyPrefix(options.prefix ?? '')
+      const before = (await listApiKeys(database)).find((key) => key.prefix === prefix)
+      if (before?.revokedAt) {
+        context.stdout.write(`pk_${prefix} was already revoked (${before.revokedAt.toISOString()}); nothing changed\n`)
+        return 0
+      }
+      const key = await revokeApiKey(database, prefix)
       context.stdout.write(`Revoked pk_${key.prefix}\n`)
     }
     return 0
-  })
+  }, { mustExist: action !== 'create' })
+}
+
+/** `pk_1a2b3c4d`, `1a2b3c4d` or the whole key: its prefix. */
+export function keyPrefix(text: string): string {
+  const match = /^(?:pk_)?([0-9a-f]{8})(?:_[A-Za-z0-9_-]+)?$/.exec(text.trim())
+  if (!match) throw new ValidationError('prefix', `"${text.slice(0, 16)}…" is neither a key nor its prefix (pk_ and 8 hex digits, as parley keys list shows)`)
+  return match[1]!
 }

@@ -3,13 +3,15 @@ import { withDatabase, type CliContext } from '../cli-context.js'
 
 export interface MigrateOptions {
   databaseUrl: string
+  /** Migrations go through this session-capable URL when set (DIRECT_URL), not the pooler. */
+  directUrl?: string
   dryRun?: boolean
   json?: boolean
 }
 
-/** `parley migrate`: applies pending migrations, or with `--dry-run` prints their SQL. */
+/** `parley migrate`: applies pending migrations, or with `--dry-run` prints their SQL. `--json` is snake_case, like the doctor's. */
 export async function migrateCommand(options: MigrateOptions, context: CliContext): Promise<number> {
-  return withDatabase(options.databaseUrl, async (database) => {
+  return withDatabase(options.directUrl ?? options.databaseUrl, async (database) => {
     if (options.dryRun) {
       const plan = await planMigrations(database)
       if (options.json) {
@@ -25,7 +27,7 @@ export async function migrateCommand(options: MigrateOptions, context: CliContex
     }
     const result = await migrate(database)
     if (options.json) {
-      context.stdout.write(`${JSON.stringify(result)}\n`)
+      context.stdout.write(`${JSON.stringify({ applied: result.applied, already_applied: result.alreadyApplied })}\n`)
     } else if (result.applied.length === 0) {
       context.stdout.write(`✅ ${database.description} is up to date (${result.alreadyApplied.length} migrations applied before)\n`)
     } else {

@@ -5,6 +5,7 @@ import { createCliLogger, type CliContext } from '../cli-context.js'
 
 export interface ServeCommandOptions {
   databaseUrl: string
+  directUrl?: string
   host?: string
   port?: string
   migrate?: boolean
@@ -19,6 +20,7 @@ export async function serveCommand(options: ServeCommandOptions, context: CliCon
   }
   await serve({
     databaseUrl: options.databaseUrl,
+    ...(options.directUrl && { directUrl: options.directUrl }),
     host: options.host ?? context.env.HOST ?? '127.0.0.1',
     port,
     migrate: options.migrate === true || context.env.PARLEY_AUTO_MIGRATE === '1',

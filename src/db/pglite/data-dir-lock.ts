@@ -43,7 +43,7 @@ function acquire(dataDir: string, path: string, draft: string): () => void {
       const who = holder === process.pid ? 'this process' : `process ${holder}`
       throw new UnavailableError(
         'DATABASE_LOCKED',
-        `the embedded database folder ${dataDir} is already open in ${who}; stop it or use another folder`,
+        `the embedded database folder ${dataDir} is already open in ${who}; stop it or use another folder (a running \`parley serve\` shares it with the CLI once it has started)`,
         { details: { dataDir, pid: holder } },
       )
     }

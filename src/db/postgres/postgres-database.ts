@@ -1,6 +1,8 @@
 import pg from 'pg'
+import type { Logger } from '../../logger.js'
 import type { Database, Queryable, QueryResult } from '../database.js'
 import { translateError } from '../translate-error.js'
+import { explainConnectionError } from './connection-errors.js'
 import { createNotificationListener } from './notification-listener.js'
 
 /** Options for the node-postgres backend. */
@@ -9,6 +11,15 @@ export interface PostgresOptions {
   maxConnections?: number
   /** How long to wait for a connection before giving up (default 10 s). */
   connectTimeoutMs?: number
+  /**
+   * A direct or session-mode URL of the same database for LISTEN (and, in the
+   * CLI and `migrate: true`, migrations) when `url` goes through a transaction pooler.
+   */
+  directUrl?: string
+  /** How long the listener's probe NOTIFY may take (default 3 s). */
+  probeTimeoutMs?: number
+  /** Where the listener reports that live events are unavailable; silent by default. */
+  logger?: Logger
 }
 
 /**
@@ -18,8 +29,9 @@ export interface PostgresOptions {
  */
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Database> {
   const description = describeUrl(url)
+  const connectionString = libpqSslModes(url)
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     types: { getTypeParser: typeParser },
@@ -37,7 +49,17 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     }
   }
 
-  const notifications = createNotificationListener(url, description, options)
+  const notifications = createNotificationListener({
+    url: libpqSslModes(options.directUrl ?? url),
+    description: options.directUrl ? describeUrl(options.directUrl) : description,
+    direct: options.directUrl !== undefined,
+    notifyThroughPool: async (channel, payload) => {
+      await run(pool, 'select pg_notify($1, $2)', [channel, payload])
+    },
+    ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.probeTimeoutMs !== undefined && { probeTimeoutMs: options.probeTimeoutMs }),
+    ...(options.logger && { logger: options.logger }),
+  })
 
   const database: Database = {
     description,
@@ -77,6 +99,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       }
     },
     listen: (channel, onPayload) => notifications.listen(channel, onPayload),
+    liveEvents: () => notifications.state(),
     async close() {
       await notifications.close()
       await pool.end()
@@ -84,7 +107,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   }
   // Connect once now, so that a wrong URL or password fails here, clearly.
   try {
-    await database.query('select 1')
+    await checkConnection(connectionString, description, options.connectTimeoutMs)
   } catch (error) {
     await pool.end().catch(() => {})
     throw error
@@ -96,6 +119,43 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
 const INT8_OID = 20
 const typeParser = ((oid: number, format?: 'text' | 'binary') =>
   oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser
+
+/**
+ * One client, not the pool, and at most 5 s: a login that fails half-way
+ * (SCRAM without a password) leaves its socket open until the server's
+ * authentication_timeout, so it is destroyed here rather than waited for.
+ */
+async function checkConnection(connectionString: string, description: string, timeoutMs = 10_000): Promise<void> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: Math.min(timeoutMs, 5_000) })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    await client.query('select 1')
+  } catch (error) {
+    ;(client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
+    throw explainConnectionError(error, description)
+  }
+  await client.end().catch(() => {})
+}
+
+/**
+ * `sslmode` as libpq and every PostgreSQL provider's docs mean it (`require`:
+ * encrypted, certificate not verified; `verify-full`: verified). pg 8 would
+ * otherwise treat `require` as `verify-full` and print a SECURITY WARNING
+ * block about it on every start.
+ */
+export function libpqSslModes(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.searchParams.has('sslmode') && !parsed.searchParams.has('uselibpqcompat')) {
+      parsed.searchParams.set('uselibpqcompat', 'true')
+      return parsed.toString()
+    }
+  } catch {
+    // parseDatabaseUrl has checked it already; pass it on as given
+  }
+  return url
+}
 
 /** The URL without its password, for messages. */
 export function describeUrl(url: string): string {

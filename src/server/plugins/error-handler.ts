@@ -29,6 +29,11 @@ export function installErrorHandler(app: FastifyInstance): void {
       return send(reply, wire.status, wire.code, wire.message, wire.details)
     }
     const known = fastifyError.code ? fastifyCodes[fastifyError.code] : undefined
+    if (known?.[0] === 415) {
+      const sent = request.headers['content-type']
+      const got = sent ? `got content-type: ${sent}` : 'no content-type header was sent'
+      return send(reply, 415, known[1], `send the body as JSON with content-type: application/json (${got})`, {})
+    }
     if (known) return send(reply, known[0], known[1], fastifyError.message, {})
     if (fastifyError instanceof SyntaxError || (fastifyError.statusCode === 400 && /JSON/i.test(fastifyError.message))) {
       return send(reply, 400, 'INVALID_JSON', `the body is not valid JSON: ${fastifyError.message}`, {})

@@ -20,6 +20,9 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ')
 
+// Two speech bubbles; browsers ask for /favicon.ico whatever the page says, so it is answered there.
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect x="2" y="4" width="20" height="14" rx="4" fill="#2f6fde"/><rect x="10" y="13" width="20" height="14" rx="4" fill="#1c9a6b"/></svg>`
+
 const NOT_BUILT = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Parley</title></head>
 <body><h1>Parley</h1>
@@ -45,6 +48,9 @@ export function dashboardRoutes(dir: string = DASHBOARD_DIR) {
       }
       return reply.header('content-security-policy', CONTENT_SECURITY_POLICY).type('text/html; charset=utf-8').send(html)
     })
+    app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON),
+    )
     const assets = `${dir.replace(/\/?$/, '/')}assets`
     // Registered even before a first build, so assets built later are served without a restart.
     await app.register(fastifyStatic, {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { checkSchema } from '../../doctor/check-schema.js'
 import { reportJson } from '../../doctor/format-report.js'
+import { liveEvents } from './health.js'
 import { ErrorSchema, SchemaReportSchema } from '../../protocol/schemas.js'
 import type { Tracker } from '../../tracker/tracker.js'
 
@@ -19,7 +20,7 @@ export function schemaReportRoutes(tracker: Tracker) {
           response: { 200: SchemaReportSchema, ...errors },
         },
       },
-      async () => reportJson(await checkSchema(tracker.database)),
+      async () => ({ ...reportJson(await checkSchema(tracker.database)), live_events: liveEvents(tracker.database) }),
     )
   }
 }

@@ -72,6 +72,10 @@ export function streamRoutes(tracker: Tracker, options: Partial<StreamOptions> =
       for (const connection of connections) connection.heartbeat()
     }, settings.pingIntervalMs)
     heartbeat.unref()
+    // Listening from the start lets /readyz tell whether live events work before anyone subscribes.
+    app.addHook('onReady', async () => {
+      feed.start().catch((error: unknown) => log.warn({ err: error }, 'live events are not available yet; the next subscription retries'))
+    })
     app.addHook('onClose', async () => {
       clearInterval(heartbeat)
       await feed.close()

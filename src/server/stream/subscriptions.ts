@@ -22,6 +22,8 @@ export interface Subscriber {
 
 /** The registry of live subscriptions of one server process, fed by one LISTEN. */
 export interface ChangeFeed {
+  /** Starts listening now rather than at the first subscription, so the listener's probe runs at start-up. */
+  start(): Promise<void>
   /** Resolves once events for `topic` committed from now on will reach `subscriber`. */
   subscribe(subscriber: Subscriber, topic: Topic): Promise<void>
   unsubscribe(subscriber: Subscriber, topic: Topic): void
@@ -162,8 +164,19 @@ export function createChangeFeed(database: Database, log: FastifyBaseLogger): Ch
   }
 
   return {
+    async start() {
+      await start()
+    },
+
     async subscribe(subscriber, topic) {
       await start()
+      if (database.liveEvents?.() === 'unavailable') {
+        // Acknowledging a subscription that can never deliver is the silent failure to avoid.
+        throw new UnavailableError(
+          'LIVE_EVENTS_UNAVAILABLE',
+          'live events are unavailable on this server (its LISTEN connection does not receive notifications: behind a transaction pooler, set DIRECT_URL); read with GET /v1/sessions/{id}/messages instead',
+        )
+      }
       const key = keyOf(topic)
       const subscribers = topics.get(key) ?? new Set()
       topics.set(key, subscribers.add(subscriber))
