@@ -7,6 +7,7 @@ import { buildApp } from './app.js'
 import { createMetrics } from './plugins/metrics.js'
 import type { RateLimitOptions } from './plugins/rate-limit.js'
 import type { JwtOptions } from './jwt.js'
+import type { WebhookSecrets } from './routes/webhooks.js'
 
 export interface ServeOptions {
   databaseUrl: string
@@ -19,6 +20,8 @@ export interface ServeOptions {
   jwt?: JwtOptions
   /** Requests per key per window (default 6000 a minute); `false` turns limiting off. */
   rateLimit?: RateLimitOptions | false
+  /** Signing secrets of the platforms' webhooks. */
+  webhooks?: WebhookSecrets
   /** Where the one-time admin key and the addresses are printed for a person. */
   announce: (line: string) => void
 }
@@ -44,6 +47,7 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
       metrics,
       ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
       ...(options.jwt && { jwt: options.jwt }),
+      ...(options.webhooks && { webhooks: options.webhooks }),
     })
     app.addHook('onClose', async () => tracker.close())
     if ((await countUsableApiKeys(tracker.database)) === 0) {
