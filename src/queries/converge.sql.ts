@@ -24,7 +24,7 @@ export const selectConvergedMessages = /* sql */ `
 export const insertConvergedMessages = /* sql */ `
   insert into conversation_messages (id, session_id, role, content, audio_url, metadata, created_at)
   select i.id, $1::uuid, i.role, i.content, i.audio_url, i.metadata, i.created_at
-  from jsonb_to_recordset($2::jsonb) with ordinality as i(id uuid, role text, content text, audio_url text, metadata jsonb, created_at timestamptz, ord bigint)
+  from jsonb_to_recordset($2::jsonb) as i(ord int, id uuid, role text, content text, audio_url text, metadata jsonb, created_at timestamptz)
   order by i.ord`
 
 /** A stored row rewritten as the provider now has it (a live turn claimed by its final, say): `old_id` names it. */

@@ -161,7 +161,8 @@ function sameRow(row: StoredRow, target: ValidMessage): boolean {
 
 function rowsJson(rows: ReadonlyArray<ValidMessage & { oldId?: string }>): string {
   return JSON.stringify(
-    rows.map((row) => ({
+    rows.map((row, ord) => ({
+      ord,
       ...(row.oldId && { old_id: row.oldId }),
       id: row.id,
       role: row.role,
