@@ -174,6 +174,23 @@ describeEachBackend('webhooks', (backend) => {
       expect(repeat.data).toMatchObject({ added: 0, updated: 0, removed: 0, ended: false })
     })
 
+    it('announces live turns to subscribers as they commit, as any write is', async () => {
+      const events: Json[] = []
+      const stop = await fixture.database.listen!('parley_events', (payload) => events.push(JSON.parse(payload)))
+      try {
+        const callId = 'announced-call'
+        const sessionId = importedSessionId('vapi', callId)
+        const transcript = { message: { type: 'transcript', role: 'user', transcriptType: 'final', transcript: 'Is anyone there?', call: { id: callId }, timestamp: Date.now() } }
+        const response = await fixture.post('vapi', signVapi(bodyOf(transcript)))
+        expect(response.data).toMatchObject({ created: true, added: 1 })
+        const [stored] = await fixture.tracker.listMessages(sessionId)
+        expect(stored).toMatchObject({ role: 'user', content: 'Is anyone there?' })
+        await expect.poll(() => events.filter((event) => event.type === 'message.created' && event.session_id === sessionId).flatMap((event) => event.ids)).toEqual([stored!.id])
+      } finally {
+        await stop()
+      }
+    })
+
     it('handles live events out of order: a late final transcript is not a second turn', async () => {
       const callId = 'shuffled-4bd29b07'
       const report = structuredClone(vapiReport)
