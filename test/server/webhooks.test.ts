@@ -212,6 +212,25 @@ describeEachBackend('webhooks', (backend) => {
       expect((await fixture.tracker.getSession(want.sessionId)).isActive).toBe(false)
     })
 
+    it('puts turns a list adds before the live ones in the list’s order', async () => {
+      const callId = 'transcripts-first'
+      const sessionId = importedSessionId('vapi', callId)
+      const live = vapiLiveEvents(callId, vapiItems)
+      for (const event of live.filter((event) => event.message.type === 'transcript')) await fixture.post('vapi', signVapi(bodyOf(event)))
+      const liveRows = await storedRows(fixture.tracker, sessionId)
+      expect(liveRows.map((row) => row.metadata.live)).toEqual(liveRows.map(() => 'transcript'))
+      // The system prompt (first) and the function call (last) arrive only with the list.
+      const update = live.filter((event) => event.message.type === 'conversation-update').at(-1)!
+      const response = await fixture.post('vapi', signVapi(bodyOf(update)))
+      expect(response.data).toMatchObject({ added: vapiItems.length - liveRows.length, updated: liveRows.length, removed: 0 })
+      const report = structuredClone(vapiReport)
+      report.message.call.id = callId
+      const want = expectedRows('vapi', report)
+      expect(await storedRows(fixture.tracker, sessionId)).toEqual(want.rows)
+      // Claimed rows kept their place in the conversation: nothing was deleted and inserted again.
+      expect((await fixture.tracker.getSession(sessionId)).messageCount).toBe(vapiItems.length)
+    })
+
     it('never writes into a session of another platform or user', async () => {
       const callId = 'taken-call'
       const sessionId = importedSessionId('vapi', callId)
