@@ -49,7 +49,12 @@ export function webhookRoutes(tracker: Tracker, secrets: WebhookSecrets, now: ()
 
     for (const platform of Object.keys(PLATFORMS) as WebhookPlatform[]) {
       const { verify, read } = PLATFORMS[platform]
-      app.post(`/webhooks/${platform}`, { schema: { hide: true } }, async (request) => {
+      const schema = {
+        summary: `${platform} webhooks`,
+        description: `Point ${platform}'s webhooks here (docs/webhooks.md). Verified by the platform's signature, not a key; set ${WEBHOOK_SECRET_ENV[platform]}. A repeat delivery answers 200 with nothing new stored.`,
+        tags: ['webhooks'],
+      }
+      app.post(`/webhooks/${platform}`, { schema }, async (request) => {
         const secret = secrets[platform]
         if (!secret) throw new UnauthorizedError('WEBHOOK_NOT_CONFIGURED', `no ${platform} webhook secret is set; set ${WEBHOOK_SECRET_ENV[platform]} and restart`)
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
