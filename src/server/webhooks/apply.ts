@@ -17,6 +17,8 @@ export interface WebhookOutcome {
   added: number
   updated: number
   removed: number
+  /** The stored rows were put in the provider's order. */
+  reordered: boolean
   ended: boolean
 }
 
@@ -30,6 +32,7 @@ const nothing = (sessionId: string | null, ignored?: string): WebhookOutcome => 
   added: 0,
   updated: 0,
   removed: 0,
+  reordered: false,
   ended: false,
 })
 
@@ -96,7 +99,7 @@ export async function applyWebhook(tracker: Tracker, platform: WebhookPlatform, 
         final,
         createMetadata: final ? start.metadata : liveMetadata,
       })
-      const { skipped, reordered: _, ...counts } = result
+      const { skipped, ...counts } = result
       return { session_id: sessionId, ...(skipped !== undefined && { ignored: skipped }), ...counts }
     }
   }
