@@ -33,7 +33,7 @@ export async function writeImportedSession(
   imported: ImportedSession,
   options: { path: string; limits?: Limits },
 ): Promise<WrittenSession> {
-  const { start, messages, endedAt } = checked(imported, options.path, options.limits ?? DEFAULT_LIMITS)
+  const { start, messages, endedAt } = checkImportedSession(imported, options.path, options.limits ?? DEFAULT_LIMITS)
   const sessionId = start.sessionId!
   try {
     const { created } = await writeWholeSession(database, {
@@ -58,8 +58,12 @@ function atItem(error: unknown, imported: ImportedSession, path: string): unknow
   return new ImportError(path, pointer, why[error.code] ?? 'could not be stored')
 }
 
-/** The library's own checks, each failure pointed at the item of the file it came from. */
-function checked(imported: ImportedSession, path: string, limits: Limits) {
+/**
+ * The library's own checks of an imported session, each failure pointed at
+ * the item of the file it came from; `endedAt` is null for a session that
+ * stays active. What the webhooks check before converging a call.
+ */
+export function checkImportedSession(imported: ImportedSession, path: string, limits: Limits) {
   const { session } = imported
   const start = rethrowAt(path, imported.pointer, () =>
     validateStartSession(

@@ -22,6 +22,7 @@ import { searchRoutes } from './routes/search.js'
 import { sessionRoutes } from './routes/sessions.js'
 import { statsRoutes } from './routes/stats.js'
 import { streamRoutes, type StreamOptions } from './stream/route.js'
+import { webhookRoutes, type WebhookSecrets } from './routes/webhooks.js'
 
 /** Largest request body (4 MiB: 500 messages of ordinary size), answered with 413 beyond. */
 export const DEFAULT_BODY_LIMIT = MAX_BODY_BYTES
@@ -39,6 +40,8 @@ export interface AppOptions {
   rateLimit?: RateLimitOptions | false
   /** Accept bearer JWTs signed with this secret or by this JWKS; `sub` is the user. */
   jwt?: JwtOptions
+  /** Signing secrets of the platforms whose webhooks `/v1/webhooks/<platform>` accepts; a platform without one is refused. */
+  webhooks?: WebhookSecrets
 }
 
 /**
@@ -112,6 +115,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(schemaReportRoutes(tracker), { prefix: '/v1' })
   await app.register(lifecycleRoutes(tracker), { prefix: '/v1' })
   await app.register(streamRoutes(tracker, options.stream), { prefix: '/v1' })
+  await app.register(webhookRoutes(tracker, options.webhooks ?? {}), { prefix: '/v1' })
   await app.register(dashboardRoutes())
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app

@@ -9,6 +9,7 @@ import { startRetention } from './retention.js'
 import { createMetrics } from './plugins/metrics.js'
 import type { RateLimitOptions } from './plugins/rate-limit.js'
 import type { JwtOptions } from './jwt.js'
+import type { WebhookSecrets } from './routes/webhooks.js'
 
 export interface ServeOptions {
   databaseUrl: string
@@ -27,6 +28,8 @@ export interface ServeOptions {
   retentionDays?: number
   /** Options of the WebSocket (`allowedOrigins`). */
   stream?: AppOptions['stream']
+  /** Signing secrets of the platforms' webhooks. */
+  webhooks?: WebhookSecrets
   /** Where the one-time admin key and the addresses are printed for a person. */
   announce: (line: string) => void
 }
@@ -59,6 +62,7 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
       ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
       ...(options.jwt && { jwt: options.jwt }),
       ...(options.stream && { stream: options.stream }),
+      ...(options.webhooks && { webhooks: options.webhooks }),
     })
     app.addHook('onClose', async () => tracker.close())
     await app.listen({ host: options.host, port: options.port }).catch((error: NodeJS.ErrnoException) => {

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../model/errors.js'
 import type { RateLimitOptions } from '../../server/plugins/rate-limit.js'
 import { serve } from '../../server/server.js'
+import { WEBHOOK_SECRET_ENV, type WebhookSecrets } from '../../server/routes/webhooks.js'
 import { createCliLogger, type CliContext } from '../cli-context.js'
 
 export interface ServeCommandOptions {
@@ -11,7 +12,7 @@ export interface ServeCommandOptions {
   migrate?: boolean
 }
 
-/** `parley serve`: flags > env (HOST, PORT, PARLEY_AUTO_MIGRATE, PARLEY_JWT_*, PARLEY_RATE_LIMIT) > defaults. Runs until a signal stops it. */
+/** `parley serve`: flags > env (HOST, PORT, PARLEY_AUTO_MIGRATE, PARLEY_JWT_*, PARLEY_RATE_LIMIT, the webhook secrets) > defaults. Runs until a signal stops it. */
 export async function serveCommand(options: ServeCommandOptions, context: CliContext): Promise<number> {
   const portText = options.port ?? context.env.PORT ?? '8787'
   const port = Number(portText)
@@ -34,6 +35,7 @@ export async function serveCommand(options: ServeCommandOptions, context: CliCon
       ...(context.env.PARLEY_JWT_ALLOW_NO_EXP === '1' && { allowNoExp: true }),
     },
     ...(context.env.PARLEY_ALLOWED_ORIGINS && { stream: { allowedOrigins: originsFromEnv(context.env.PARLEY_ALLOWED_ORIGINS) } }),
+    webhooks: webhookSecretsFromEnv(context.env),
     announce: (line) => context.stderr.write(`${line}\n`),
   })
   return 0
@@ -58,4 +60,16 @@ export function rateLimitFromEnv(text: string | undefined): { rateLimit?: RateLi
   }
   const max = Number(text)
   return { rateLimit: max === 0 ? false : { max, timeWindowMs: 60_000 } }
+}
+
+/** The platforms' webhook signing secrets, read once: `PARLEY_VAPI_SECRET`, `PARLEY_RETELL_API_KEY`, `PARLEY_ELEVENLABS_WEBHOOK_SECRET`. */
+export function webhookSecretsFromEnv(env: Record<string, string | undefined>): WebhookSecrets {
+  const secret = (name: string) => {
+    const value = env[name]?.trim()
+    return value ? value : undefined
+  }
+  const vapi = secret(WEBHOOK_SECRET_ENV.vapi)
+  const retell = secret(WEBHOOK_SECRET_ENV.retell)
+  const elevenlabs = secret(WEBHOOK_SECRET_ENV.elevenlabs)
+  return { ...(vapi && { vapi }), ...(retell && { retell }), ...(elevenlabs && { elevenlabs }) }
 }
