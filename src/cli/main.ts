@@ -4,6 +4,7 @@ import { PACKAGE_VERSION, processContext, readConnection, type CliContext } from
 import { demoCommand } from './commands/demo.js'
 import { doctorCommand } from './commands/doctor.js'
 import { importCommand } from './commands/import.js'
+import { auditCommand, eraseCommand, pruneCommand } from './commands/lifecycle.js'
 import { PLATFORMS, type Platform } from '../import/types.js'
 import { exportCommand } from './commands/export.js'
 import { keysCommand } from './commands/keys.js'
@@ -62,7 +63,8 @@ export async function main(argv: readonly string[], context: CliContext = proces
     .option('--host <host>', 'address to listen on (default: $HOST, else 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default: $PORT, else 8787)')
     .option('--migrate', 'apply pending migrations to a PostgreSQL first (also PARLEY_AUTO_MIGRATE=1)')
-    .action(async (options: { host?: string; port?: string; migrate?: boolean }) => {
+    .option('--retention-days <days>', 'delete ended sessions older than this, hourly (also PARLEY_RETENTION_DAYS)')
+    .action(async (options: { host?: string; port?: string; migrate?: boolean; retentionDays?: string }) => {
       exitCode = await serveCommand({ ...options, ...connection() }, context)
     })
 
@@ -125,6 +127,34 @@ export async function main(argv: readonly string[], context: CliContext = proces
     .addOption(new Option('--from <platform>', 'the format of the files (default: detected per file)').choices(PLATFORMS).argParser(once('--from', PLATFORMS)))
     .action(async (files: string[], options: { from?: Platform }) => {
       exitCode = await importCommand({ files, ...(options.from && { from: options.from }), databaseUrl: connection().databaseUrl }, context)
+    })
+
+  program
+    .command('erase')
+    .description('erase every session and message of a user (a data subject’s request); tombstones keep them from coming back')
+    .option('--user-id <uuid>', 'the user to erase')
+    .option('--json', 'print the counts as JSON')
+    .action(async (options: { userId?: string; json?: boolean }) => {
+      exitCode = await eraseCommand({ ...options, databaseUrl: connection().databaseUrl }, context)
+    })
+
+  program
+    .command('prune')
+    .description('delete ended sessions (and their messages) that ended longer ago than --older-than; active ones stay')
+    .option('--older-than <age>', 'an age such as 90d or 36h')
+    .option('--dry-run', 'count what would go, remove nothing')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { olderThan?: string; dryRun?: boolean; json?: boolean }) => {
+      exitCode = await pruneCommand({ ...options, databaseUrl: connection().databaseUrl }, context)
+    })
+
+  program
+    .command('audit')
+    .description('print the audit log: keys created and revoked, erasures, prunes, bulk exports (never content)')
+    .option('--since <iso>', 'only entries at or after this time')
+    .option('--json', 'one JSON object per line')
+    .action(async (options: { since?: string; json?: boolean }) => {
+      exitCode = await auditCommand({ ...options, databaseUrl: connection().databaseUrl }, context)
     })
 
   try {

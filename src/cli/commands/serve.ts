@@ -10,6 +10,7 @@ export interface ServeCommandOptions {
   host?: string
   port?: string
   migrate?: boolean
+  retentionDays?: string
 }
 
 /** `parley serve`: flags > env (HOST, PORT, PARLEY_AUTO_MIGRATE, PARLEY_JWT_*, PARLEY_RATE_LIMIT, the webhook secrets) > defaults. Runs until a signal stops it. */
@@ -36,6 +37,7 @@ export async function serveCommand(options: ServeCommandOptions, context: CliCon
     },
     ...(context.env.PARLEY_ALLOWED_ORIGINS && { stream: { allowedOrigins: originsFromEnv(context.env.PARLEY_ALLOWED_ORIGINS) } }),
     webhooks: webhookSecretsFromEnv(context.env),
+    ...retentionFrom(options.retentionDays ?? context.env.PARLEY_RETENTION_DAYS),
     announce: (line) => context.stderr.write(`${line}\n`),
   })
   return 0
@@ -72,4 +74,12 @@ export function webhookSecretsFromEnv(env: Record<string, string | undefined>): 
   const retell = secret(WEBHOOK_SECRET_ENV.retell)
   const elevenlabs = secret(WEBHOOK_SECRET_ENV.elevenlabs)
   return { ...(vapi && { vapi }), ...(retell && { retell }), ...(elevenlabs && { elevenlabs }) }
+}
+
+/** `--retention-days` / `PARLEY_RETENTION_DAYS`: a positive number of days, or nothing (keep everything). */
+export function retentionFrom(text: string | undefined): { retentionDays?: number } {
+  if (text === undefined || text === '') return {}
+  const days = Number(text)
+  if (!Number.isFinite(days) || days <= 0) throw new ValidationError('retention-days', `must be a number of days above 0; got "${text}"`)
+  return { retentionDays: days }
 }
