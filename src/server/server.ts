@@ -8,6 +8,7 @@ import { startRetention } from './retention.js'
 import { createMetrics } from './plugins/metrics.js'
 import type { RateLimitOptions } from './plugins/rate-limit.js'
 import type { JwtOptions } from './jwt.js'
+import type { RedactKind } from '../model/redact.js'
 
 export interface ServeOptions {
   databaseUrl: string
@@ -20,6 +21,8 @@ export interface ServeOptions {
   jwt?: JwtOptions
   /** Requests per key per window (default 6000 a minute); `false` turns limiting off. */
   rateLimit?: RateLimitOptions | false
+  /** Kinds of personal data replaced in message content before it is stored (`PARLEY_REDACT`). */
+  redact?: readonly RedactKind[]
   /** Delete ended sessions older than this many days, hourly (one replica at a time). */
   retentionDays?: number
   /** Where the one-time admin key and the addresses are printed for a person. */
@@ -38,6 +41,7 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
     onBatch: metrics.onBatch,
     logger: options.logger.child({ module: 'tracker' }),
     ...(options.migrate && { migrate: true }),
+    ...(options.redact && { redact: options.redact }),
   })
   let app: FastifyInstance
   try {

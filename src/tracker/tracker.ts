@@ -9,10 +9,12 @@ import { decodeCursor, encodeCursor } from './cursor.js'
 import { endedLine, savedLine, startedLine } from './log-lines.js'
 import { MessageWriter, type BatchObserver } from './message-writer.js'
 import { eraseUser, isSessionErased, pruneSessions, readAudit, recordAudit } from './lifecycle.js'
+import { createRedactor, redactMessages, type Redactor } from './redaction.js'
 import { searchMessages } from './search.js'
 import { readSessions } from './session-reads.js'
 import { conversationStats } from './stats.js'
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.js'
+import type { RedactKind } from '../model/redact.js'
 import {
   type AddMessageInput,
   type EndedSession,
@@ -63,6 +65,12 @@ export interface TrackerOptions {
   limits?: Partial<Limits>
   /** Called after each committed group-commit batch with its row counts (for metrics); must not throw. */
   onBatch?: BatchObserver
+  /**
+   * Kinds of personal data to replace in `content` before a message is stored
+   * (`email`, `phone`, `card`, `ip`): each span becomes `[kind]` and
+   * `metadata.redacted` lists the kinds found. Off by default.
+   */
+  redact?: readonly RedactKind[]
 }
 
 /** Tracks conversations: see `createTracker`. */
@@ -105,6 +113,8 @@ export interface Tracker {
  * await tracker.endSession(session.sessionId, { reason: 'hangup' })
  */
 export async function createTracker(options: TrackerOptions = {}): Promise<Tracker> {
+  // A bad setting fails before any database is opened.
+  const redactor = options.redact === undefined ? null : await createRedactor(options.redact)
   const database = await openDatabase(options.database)
   const ownsDatabase = typeof options.database === 'string' || options.database === undefined
   try {
@@ -113,10 +123,10 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
     if (ownsDatabase) await database.close()
     throw error
   }
-  return trackerOn(database, { ...options, ownsDatabase })
+  return trackerOn(database, { ...options, ownsDatabase, redactor })
 }
 
-function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase: boolean }): Tracker {
+function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase: boolean; redactor: Redactor | null }): Tracker {
   const log = options.logger ?? silentLogger
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits }
   const writer = new MessageWriter(database, options.onBatch)
@@ -128,7 +138,9 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
 
   const addMessages = async (inputs: readonly AddMessageInput[]): Promise<Message[]> => {
     assertOpen()
-    const stored = await writer.write(validateMessages(inputs, limits)).catch(async (error: unknown) => {
+    const { redactor } = options
+    const checked = validateMessages(redactor ? redactMessages(redactor, inputs, limits) : inputs, limits)
+    const stored = await writer.write(checked).catch(async (error: unknown) => {
       // A session that is gone may have been erased: say so, rather than "not found".
       const sessionId = error instanceof NotFoundError && error.code === 'SESSION_NOT_FOUND' ? error.details.sessionId : undefined
       if (typeof sessionId === 'string' && (await isSessionErased(database, sessionId))) throw sessionErased(sessionId)

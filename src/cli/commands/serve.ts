@@ -1,4 +1,5 @@
 import { ValidationError } from '../../model/errors.js'
+import { validateRedactKinds } from '../../model/redact.js'
 import type { RateLimitOptions } from '../../server/plugins/rate-limit.js'
 import { serve } from '../../server/server.js'
 import { createCliLogger, type CliContext } from '../cli-context.js'
@@ -10,7 +11,7 @@ export interface ServeCommandOptions {
   migrate?: boolean
 }
 
-/** `parley serve`: flags > env (HOST, PORT, PARLEY_AUTO_MIGRATE, PARLEY_JWT_*, PARLEY_RATE_LIMIT) > defaults. Runs until a signal stops it. */
+/** `parley serve`: flags > env (HOST, PORT, PARLEY_AUTO_MIGRATE, PARLEY_JWT_*, PARLEY_RATE_LIMIT, PARLEY_REDACT) > defaults. Runs until a signal stops it. */
 export async function serveCommand(options: ServeCommandOptions, context: CliContext): Promise<number> {
   const portText = options.port ?? context.env.PORT ?? '8787'
   const port = Number(portText)
@@ -24,6 +25,7 @@ export async function serveCommand(options: ServeCommandOptions, context: CliCon
     migrate: options.migrate === true || context.env.PARLEY_AUTO_MIGRATE === '1',
     logger: createCliLogger(context),
     ...rateLimitFromEnv(context.env.PARLEY_RATE_LIMIT),
+    ...(context.env.PARLEY_REDACT?.trim() && { redact: redactFromEnv(context.env.PARLEY_REDACT) }),
     jwt: {
       ...(context.env.PARLEY_JWT_SECRET && { secret: context.env.PARLEY_JWT_SECRET }),
       ...(context.env.PARLEY_JWKS_URL && { jwksUrl: context.env.PARLEY_JWKS_URL }),
@@ -43,4 +45,9 @@ export function rateLimitFromEnv(text: string | undefined): { rateLimit?: RateLi
   }
   const max = Number(text)
   return { rateLimit: max === 0 ? false : { max, timeWindowMs: 60_000 } }
+}
+
+/** `PARLEY_REDACT=email,phone,card,ip`: the kinds redacted at ingest; an unknown one names the variable. */
+export function redactFromEnv(text: string): ReturnType<typeof validateRedactKinds> {
+  return validateRedactKinds(text.split(',').map((kind) => kind.trim()).filter(Boolean), 'PARLEY_REDACT')
 }
