@@ -1,5 +1,7 @@
 // The library: `createTracker` and everything its callers touch.
 export { createTracker, type Tracker, type TrackerOptions } from './tracker/tracker.js'
+export { createRedactor, luhnValid, type Redactor } from './tracker/redaction.js'
+export { REDACT_KINDS, validateRedactKinds, type RedactKind, type RedactedText } from './model/redact.js'
 export * from './model/types.js'
 export * from './model/errors.js'
 export * from './model/limits.js'

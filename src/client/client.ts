@@ -26,6 +26,7 @@ import {
   type StatsOptions,
 } from '../model/types.js'
 import { validateMessages } from '../model/validate.js'
+import type { RedactedText } from '../model/redact.js'
 import { DEFAULT_LIMITS, MAX_BODY_BYTES, MAX_MESSAGES_PER_REQUEST, type Limits } from '../model/limits.js'
 import { Batcher, type DeliveryStats } from './batcher.js'
 import { ClientClosedError, ValidationError } from '../model/errors.js'
@@ -91,6 +92,14 @@ export interface ParleyClientOptions {
   WebSocket?: WebSocketConstructor
   /** Called with the number of messages refused each time the queue is full. */
   onDropped?: (count: number) => void
+  /**
+   * Cleans each message's `content` before it is checked, queued or sent, so
+   * personal data never leaves this process. Return the text, or
+   * `{ text, redacted }` to also record the kinds in `metadata.redacted`, as
+   * the server's redaction does; `createRedactor(kinds)` from `parley` gives
+   * the server's rules (`mask: redactor.redact`).
+   */
+  mask?: (text: string) => string | RedactedText
 }
 
 /** What `flush()` and `shutdown()` report: never "ok" while something was lost. */
@@ -114,12 +123,17 @@ export class ParleyClient {
   readonly #batcher: Batcher
   readonly #live: StreamSocket
   readonly #limits: Limits
+  readonly #mask: ParleyClientOptions['mask']
 
   constructor(options: ParleyClientOptions) {
     // Else every request would go out as `Bearer undefined` and come back as "key not valid".
     if (typeof options.apiKey !== 'string' || options.apiKey.trim() === '') {
       throw new ValidationError('apiKey', 'is missing: pass the API key (parley keys create --scope ingest) as apiKey')
     }
+    if (options.mask !== undefined && typeof options.mask !== 'function') {
+      throw new ValidationError('mask', 'must be a function from text to text (or to { text, redacted })')
+    }
+    this.#mask = options.mask
     const settings = { ...CLIENT_DEFAULTS, ...definedOnly(options) }
     // Batches are split by the client, so a call may hold any number of messages.
     this.#limits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}), maxMessagesPerCall: Number.POSITIVE_INFINITY }
@@ -330,14 +344,27 @@ export class ParleyClient {
 
   /** Checks the messages as the library would (all or none queued) and gives each its id. */
   #toWire(inputs: readonly AddMessageInput[]): MessageInputWire[] {
-    const valid = validateMessages(inputs, this.#limits)
-    return inputs.map((input, index) => messageInputToWire({ ...input, id: valid[index]!.id }))
+    const masked = this.#mask && Array.isArray(inputs) ? inputs.map((input) => maskedInput(input, this.#mask!)) : inputs
+    const valid = validateMessages(masked, this.#limits)
+    return masked.map((input, index) => messageInputToWire({ ...input, id: valid[index]!.id }))
   }
 }
 
 /** A GET whose answer is text, not JSON (exports); errors as the library's typed ones. */
 function sessionPath(sessionId: string): string {
   return `/v1/sessions/${encodeURIComponent(sessionId)}`
+}
+
+function maskedInput(input: AddMessageInput, mask: NonNullable<ParleyClientOptions['mask']>): AddMessageInput {
+  if (typeof input !== 'object' || input === null || typeof input.content !== 'string') return input
+  const result = mask(input.content)
+  if (typeof result === 'string') return { ...input, content: result }
+  if (typeof result !== 'object' || result === null || typeof result.text !== 'string' || !Array.isArray(result.redacted)) {
+    throw new ValidationError('mask', 'must return a string or { text, redacted }')
+  }
+  if (result.redacted.length === 0) return { ...input, content: result.text }
+  const metadata = input.metadata ?? {}
+  return { ...input, content: result.text, metadata: { ...metadata, redacted: [...result.redacted] } }
 }
 
 function definedOnly<T extends object>(object: T): Partial<T> {

@@ -1,5 +1,6 @@
 // `parley/client`: the SDK for Node 20 and browsers. Only `fetch`; no Node or database imports.
 export { ParleyClient, CLIENT_DEFAULTS, type ParleyClientOptions, type DeliveryStats } from './client.js'
+export { REDACT_KINDS, type RedactKind, type RedactedText } from '../model/redact.js'
 export {
   errorFromWire as errorFromResponse,
   ParleyError,

@@ -10,6 +10,7 @@ import { createMetrics } from './plugins/metrics.js'
 import type { RateLimitOptions } from './plugins/rate-limit.js'
 import type { JwtOptions } from './jwt.js'
 import type { WebhookSecrets } from './routes/webhooks.js'
+import type { RedactKind } from '../model/redact.js'
 
 export interface ServeOptions {
   databaseUrl: string
@@ -24,6 +25,8 @@ export interface ServeOptions {
   jwt?: JwtOptions
   /** Requests per key per window (default 6000 a minute); `false` turns limiting off. */
   rateLimit?: RateLimitOptions | false
+  /** Kinds of personal data replaced in message content before it is stored (`PARLEY_REDACT`). */
+  redact?: readonly RedactKind[]
   /** Delete ended sessions older than this many days, hourly (one replica at a time). */
   retentionDays?: number
   /** Options of the WebSocket (`allowedOrigins`). */
@@ -52,6 +55,7 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
       // The CLI reaches an embedded database this server holds through its socket.
       share: true,
     },
+    ...(options.redact && { redact: options.redact }),
   })
   let app: FastifyInstance | undefined
   try {

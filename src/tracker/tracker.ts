@@ -10,11 +10,13 @@ import { decodeCursor, encodeCursor } from './cursor.js'
 import { endedLine, savedLine, startedLine } from './log-lines.js'
 import { MessageWriter, type BatchObserver } from './message-writer.js'
 import { eraseUser, isSessionErased, pruneSessions, readAudit, recordAudit } from './lifecycle.js'
+import { createRedactor, redactMessages, type Redactor } from './redaction.js'
 import { searchMessages } from './search.js'
 import { readSessions } from './session-reads.js'
 import { conversationStats } from './stats.js'
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, MAX_TIMEOUT_MS, type Limits } from '../model/limits.js'
 import { withStatementTimeouts } from '../db/statement-timeouts.js'
+import type { RedactKind } from '../model/redact.js'
 import {
   type AddMessageInput,
   type EndedSession,
@@ -76,6 +78,12 @@ export interface TrackerOptions {
   statementTimeoutMs?: number
   /** Called after each committed group-commit batch with its row counts (for metrics); must not throw. */
   onBatch?: BatchObserver
+  /**
+   * Kinds of personal data to replace in `content` before a message is stored
+   * (`email`, `phone`, `card`, `ip`): each span becomes `[kind]` and
+   * `metadata.redacted` lists the kinds found. Off by default.
+   */
+  redact?: readonly RedactKind[]
 }
 
 /** Tracks conversations: see `createTracker`. */
@@ -126,6 +134,8 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
     lockTimeoutMs: timeoutOption('lockTimeoutMs', options.lockTimeoutMs ?? DEFAULT_TIMEOUTS.lockTimeoutMs),
     statementTimeoutMs: timeoutOption('statementTimeoutMs', options.statementTimeoutMs ?? DEFAULT_TIMEOUTS.statementTimeoutMs),
   }
+  // A bad setting fails before any database is opened.
+  const redactor = options.redact === undefined ? null : await createRedactor(options.redact)
   const opened = await openDatabase(options.database, options.databaseOptions)
   const ownsDatabase = typeof options.database === 'string' || options.database === undefined
   try {
@@ -140,7 +150,7 @@ export async function createTracker(options: TrackerOptions = {}): Promise<Track
     if (ownsDatabase) await opened.close()
     throw error
   }
-  return trackerOn(withStatementTimeouts(opened, timeouts), { ...options, ...timeouts, ownsDatabase })
+  return trackerOn(withStatementTimeouts(opened, timeouts), { ...options, ...timeouts, ownsDatabase, redactor })
 }
 
 function timeoutOption(field: string, value: unknown): number {
@@ -150,7 +160,7 @@ function timeoutOption(field: string, value: unknown): number {
   return value
 }
 
-function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase: boolean; lockTimeoutMs: number }): Tracker {
+function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase: boolean; lockTimeoutMs: number; redactor: Redactor | null }): Tracker {
   const log = options.logger ?? silentLogger
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits }
   const writer = new MessageWriter(database, options.onBatch)
@@ -162,7 +172,9 @@ function trackerOn(database: Database, options: TrackerOptions & { ownsDatabase:
 
   const addMessages = async (inputs: readonly AddMessageInput[]): Promise<Message[]> => {
     assertOpen()
-    const stored = await writer.write(validateMessages(inputs, limits)).catch(async (error: unknown) => {
+    const { redactor } = options
+    const checked = validateMessages(redactor ? redactMessages(redactor, inputs, limits) : inputs, limits)
+    const stored = await writer.write(checked).catch(async (error: unknown) => {
       // A session that is gone may have been erased: say so, rather than "not found".
       const sessionId = error instanceof NotFoundError && error.code === 'SESSION_NOT_FOUND' ? error.details.sessionId : undefined
       if (typeof sessionId === 'string' && (await isSessionErased(database, sessionId))) throw sessionErased(sessionId)

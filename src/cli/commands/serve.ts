@@ -1,4 +1,5 @@
 import { ValidationError } from '../../model/errors.js'
+import { validateRedactKinds } from '../../model/redact.js'
 import type { RateLimitOptions } from '../../server/plugins/rate-limit.js'
 import { serve } from '../../server/server.js'
 import { WEBHOOK_SECRET_ENV, type WebhookSecrets } from '../../server/routes/webhooks.js'
@@ -13,7 +14,7 @@ export interface ServeCommandOptions {
   retentionDays?: string
 }
 
-/** `parley serve`: flags > env (HOST, PORT, PARLEY_AUTO_MIGRATE, PARLEY_JWT_*, PARLEY_RATE_LIMIT, the webhook secrets) > defaults. Runs until a signal stops it. */
+/** `parley serve`: flags > env (HOST, PORT, PARLEY_AUTO_MIGRATE, PARLEY_JWT_*, PARLEY_RATE_LIMIT, PARLEY_REDACT, PARLEY_RETENTION_DAYS, the webhook secrets) > defaults. Runs until a signal stops it. */
 export async function serveCommand(options: ServeCommandOptions, context: CliContext): Promise<number> {
   const portText = options.port ?? context.env.PORT ?? '8787'
   const port = Number(portText)
@@ -28,6 +29,7 @@ export async function serveCommand(options: ServeCommandOptions, context: CliCon
     migrate: options.migrate === true || context.env.PARLEY_AUTO_MIGRATE === '1',
     logger: createCliLogger(context),
     ...rateLimitFromEnv(context.env.PARLEY_RATE_LIMIT),
+    ...(context.env.PARLEY_REDACT?.trim() && { redact: redactFromEnv(context.env.PARLEY_REDACT) }),
     jwt: {
       ...(context.env.PARLEY_JWT_SECRET && { secret: context.env.PARLEY_JWT_SECRET }),
       ...(context.env.PARLEY_JWKS_URL && { jwksUrl: context.env.PARLEY_JWKS_URL }),
@@ -82,4 +84,9 @@ export function retentionFrom(text: string | undefined): { retentionDays?: numbe
   const days = Number(text)
   if (!Number.isFinite(days) || days <= 0) throw new ValidationError('retention-days', `must be a number of days above 0; got "${text}"`)
   return { retentionDays: days }
+}
+
+/** `PARLEY_REDACT=email,phone,card,ip`: the kinds redacted at ingest; an unknown one names the variable. */
+export function redactFromEnv(text: string): ReturnType<typeof validateRedactKinds> {
+  return validateRedactKinds(text.split(',').map((kind) => kind.trim()).filter(Boolean), 'PARLEY_REDACT')
 }
