@@ -13,8 +13,12 @@ create table if not exists parley.erased_sessions (
   erased_at timestamptz not null default now()
 );
 
+-- A plain sequence rather than an identity column: the doctor compares column
+-- defaults, and its fix SQL can recreate this one.
+create sequence if not exists parley.audit_log_id_seq as bigint;
+
 create table if not exists parley.audit_log (
-  id bigint generated always as identity primary key,
+  id bigint primary key default nextval('parley.audit_log_id_seq'),
   at timestamptz not null default now(),
   actor text not null,
   action text not null,
@@ -23,6 +27,8 @@ create table if not exists parley.audit_log (
   constraint audit_log_action_known check (action in ('key.created', 'key.revoked', 'user.erased', 'sessions.pruned', 'export.bulk')),
   constraint audit_log_details_is_object check (jsonb_typeof(details) = 'object')
 );
+
+alter sequence parley.audit_log_id_seq owned by parley.audit_log.id;
 
 create index if not exists audit_log_at on parley.audit_log (at);
 
@@ -58,6 +64,7 @@ create trigger parley_session_refuse_erased
   for each row execute function parley.refuse_erased_session();
 
 revoke all on table parley.erased_sessions, parley.audit_log from public;
+revoke all on sequence parley.audit_log_id_seq from public;
 revoke all on function parley.audit_log_append_only(), parley.refuse_erased_session() from public;
 do $$
 declare

@@ -93,6 +93,11 @@ export function buildFixSql(report: SchemaReport, expected: SchemaSnapshot, desc
     out.push('', '-- Tables and columns', 'create sequence if not exists conversation_messages_seq_seq as bigint;')
   }
   for (const problem of of('missing_table')) {
+    // A default drawn from a sequence needs the sequence first.
+    for (const column of Object.values(expected.tables[problem.table!]!.columns)) {
+      const sequence = /^nextval\('([a-z0-9_.]+)'::regclass\)$/.exec(column.default ?? '')?.[1]
+      if (sequence) out.push(`create sequence if not exists ${sequence} as bigint;`)
+    }
     const columns = Object.entries(expected.tables[problem.table!]!.columns).map(
       ([name, column]) => `  ${name} ${column.type}${column.default ? ` default ${column.default}` : ''}${column.nullable ? '' : ' not null'}`,
     )
@@ -149,7 +154,7 @@ end $$;`)
   if (functions.length > 0 || triggers.length > 0 || problems.some((problem) => columnProblems.has(problem.kind))) {
     out.push('', '-- Invariant functions and triggers')
     for (const problem of functions) out.push(`${expected.functions[problem.name!]!.definition};`)
-    for (const problem of triggers) out.push(`${problem.expected!.replace(/^CREATE TRIGGER/, 'CREATE OR REPLACE TRIGGER')};`)
+    for (const problem of triggers) out.push(`${triggerSql(problem)};`)
     out.push(switchOurTriggers('enable'))
   }
 
@@ -176,7 +181,7 @@ end $$;`,
 
   const indexes = of('missing_index')
   if (indexes.length > 0) out.push('', '-- Indexes')
-  for (const problem of indexes) out.push(`${problem.expected!.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS ')};`)
+  for (const problem of indexes) out.push(`${onItsTable(problem, problem.expected!.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS '))};`)
   for (const problem of of('index_mismatch')) {
     manual.push(`index ${problem.name} is "${problem.actual}", expected "${problem.expected}": drop and recreate it when the table can be locked.`)
   }
@@ -218,4 +223,16 @@ function notNullColumns(problems: Problem[], expected: SchemaSnapshot): Array<[s
     }
   }
   return pairs
+}
+
+function triggerSql(problem: Problem): string {
+  return onItsTable(problem, problem.expected!.replace(/^CREATE TRIGGER/, 'CREATE OR REPLACE TRIGGER'))
+}
+
+/** A definition as the expected schema keeps it (`ON audit_log`, unqualified), for the table where it lives (`ON parley.audit_log`). */
+function onItsTable(problem: Problem, definition: string): string {
+  const table = problem.table ?? ''
+  if (!table.includes('.')) return definition
+  const bare = table.slice(table.indexOf('.') + 1)
+  return definition.replace(` ON ${bare} `, ` ON ${table} `)
 }
