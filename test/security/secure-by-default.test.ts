@@ -33,7 +33,7 @@ describeEachBackend('secure by default', (backend) => {
       drop policy conversation_messages_select_own on conversation_messages;
       alter policy conversation_sessions_update_own on conversation_sessions using (true);
       grant all on parley.api_keys to public;
-      grant execute on function parley.insert_messages(jsonb) to public;
+      grant execute on function parley.insert_messages(jsonb, boolean) to public;
       alter function parley.session_before_write() reset search_path;
       alter function parley.message_before_write() security invoker;`)
     const report = await checkSchema(db)
@@ -44,7 +44,7 @@ describeEachBackend('secure by default', (backend) => {
         'missing_policy conversation_messages conversation_messages_select_own',
         'policy_mismatch conversation_sessions conversation_sessions_update_own',
         'privilege_granted table parley.api_keys PUBLIC',
-        'privilege_granted function parley.insert_messages(jsonb) PUBLIC',
+        'privilege_granted function parley.insert_messages(jsonb,boolean) PUBLIC',
         'function_search_path_mutable parley.session_before_write()',
         'function_security_mismatch parley.message_before_write()',
       ]),

@@ -1,7 +1,7 @@
 // GET /v1/sessions for the dashboard: metadata and duration filters, the first words of each conversation.
 import { beforeAll, expect, it } from 'vitest'
 import { ParleyClient } from '../../src/client/index.js'
-import type { Database } from '../../src/db/database.js'
+import type { Database, Queryable } from '../../src/db/database.js'
 import { ValidationError } from '../../src/model/errors.js'
 import { listSessions } from '../../src/queries/sessions.sql.js'
 import { createTracker } from '../../src/tracker/tracker.js'
@@ -101,6 +101,19 @@ describeEachBackend('session list filters', (backend) => {
             queries.push(sql)
             return target.query(sql, params)
           }
+        }
+        // On PostgreSQL each statement runs in a transaction that bounds its waits: count what runs inside.
+        if (property === 'transaction') {
+          return <T>(fn: (tx: Queryable) => Promise<T>) =>
+            target.transaction((tx) =>
+              fn({
+                exec: (sql) => tx.exec(sql),
+                query: (sql, params) => {
+                  queries.push(sql)
+                  return tx.query(sql, params)
+                },
+              }),
+            )
         }
         const value = Reflect.get(target, property, receiver)
         return typeof value === 'function' ? value.bind(target) : value
