@@ -1,0 +1,67 @@
+// Mutation testing (StrykerJS + its vitest runner), one group at a time:
+// `npm run mutate` runs every group, `npm run mutate -- <group>` one of them
+// (scripts/mutate.mjs). Each group mutates only its own files and runs only
+// the test files that exercise them, so it finishes in minutes on two cores.
+// `goal` is the mutation score (Stryker's: killed + timeout over all valid
+// mutants) that test/mutation-goals.test.ts holds the committed reports to;
+// `perFile` means every mutated file must meet it on its own.
+
+/** @type {Record<string, { mutate: string[], testFiles: string[], goal: number, perFile?: boolean }>} */
+export const groups = {
+  validate: {
+    mutate: ['src/model/validate.ts'],
+    testFiles: ['test/model/validate.test.ts', 'test/validate-batch.test.ts'],
+    goal: 90,
+  },
+  import: {
+    mutate: ['src/import/adapters/*.ts', '!src/import/adapters/index.ts'],
+    testFiles: ['test/import/adapters.test.ts', 'test/import/real.test.ts', 'test/import/adapters-raw.test.ts'],
+    goal: 85,
+    perFile: true,
+  },
+  client: {
+    mutate: ['src/client/batcher.ts', 'src/client/backoff.ts', 'src/client/http.ts'],
+    testFiles: ['test/client/backoff.test.ts', 'test/client/batcher.test.ts', 'test/client/http.test.ts'],
+    goal: 85,
+  },
+  export: {
+    mutate: ['src/export/**/*.ts'],
+    testFiles: ['test/export/captions.test.ts', 'test/export/formats.test.ts', 'test/export/consumers.test.ts'],
+    goal: 90,
+  },
+  doctor: {
+    mutate: ['src/doctor/compare.ts', 'src/doctor/fix-sql.ts'],
+    testFiles: [
+      'test/doctor/compare.test.ts',
+      'test/doctor/compare-widening.test.ts',
+      'test/doctor/drift.test.ts',
+      'test/doctor/old-schema.test.ts',
+    ],
+    goal: 90,
+  },
+  'write-path': {
+    mutate: ['src/tracker/message-writer.ts'],
+    testFiles: ['test/validate-batch.test.ts', 'test/tracker/message-writer.test.ts'],
+    goal: 0,
+  },
+}
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  plugins: ['@stryker-mutator/vitest-runner'],
+  vitest: { configFile: 'vitest.config.ts', related: false },
+  coverageAnalysis: 'perTest',
+  // Two cores shared by several people: one test runner at a time.
+  concurrency: 1,
+  reporters: ['clear-text', 'progress', 'json'],
+  clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  ignorePatterns: ['dist', 'reports', 'docs', 'bench', 'dashboard/dist', '.parley', 'test-results', '*.log'],
+  // Static mutants (module-level constants such as the UUID pattern) are kept: they run every
+  // test of the group, which these small groups can afford, and some hide real gaps.
+  ignoreStatic: false,
+  timeoutMS: 20_000,
+  thresholds: { high: 90, low: 85 },
+}
