@@ -41,6 +41,7 @@ for (const name of names) {
   const started = Date.now()
   console.error(`\n== mutation group ${name}: ${group.mutate.join(' ')}`)
   const reportPath = join(REPORTS, `${name}.json`)
+  process.env.TEST_BACKENDS = group.backends
   await new Stryker({
     ...base,
     mutate: group.mutate,
