@@ -31,7 +31,7 @@ export const groups = {
   },
   export: {
     mutate: ['src/export/**/*.ts'],
-    testFiles: ['test/export/captions.test.ts', 'test/export/formats.test.ts', 'test/export/consumers.test.ts'],
+    testFiles: ['test/export/captions.test.ts', 'test/export/formats.test.ts', 'test/export/consumers.test.ts', 'test/export/exact-output.test.ts'],
     goal: 90,
     backends: 'none',
   },
