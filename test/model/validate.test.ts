@@ -48,6 +48,7 @@ describe('UUIDs', () => {
       expect(isUuid(value), value).toBe(false)
     }
     expect(isUuid(123)).toBe(false)
+    expect(isUuid({ toString: () => sessionId })).toBe(false)
     expect(refusal(() => validateSessionId(`${sessionId}-abcde`))).toBe(
       `sessionId: must be a UUID such as 0192f3a4-7b1c-7d2e-8f90-a1b2c3d4e5f6; got "${sessionId}-abc…"`,
     )
@@ -173,6 +174,12 @@ describe('byte limits, at the exact edge', () => {
     expect(refusal(content(`${'a'.repeat(10)}\ud83d`))).toBe('content: is 13 bytes; the limit is 12') // a high surrogate at the end
     expect(refusal(content('\x7f'.repeat(13)))).toBe('content: is 13 bytes; the limit is 12') // the last 1-byte code
     expect(refusal(content('\x80'.repeat(7)))).toBe('content: is 14 bytes; the limit is 12')
+  })
+
+  it('counts a pair of surrogates as 4 bytes only when a high one is followed by a low one', () => {
+    expect(refusal(content('\ud800\udc00\ud800\udc00\ud800\udc00a'))).toBe('content: is 13 bytes; the limit is 12') // U+10000, the first pair
+    expect(refusal(content('\udbff\udfff\udbff\udfff\udbff\udfffa'))).toBe('content: is 13 bytes; the limit is 12') // U+10FFFF, the last
+    expect(refusal(content('€\udc00€\udc00a'))).toBe('content: is 13 bytes; the limit is 12') // a lone low surrogate after a BMP character
   })
 
   it('holds metadata to its limit as JSON, to the byte', () => {
@@ -433,6 +440,8 @@ describe('validateStats', () => {
     expect(refusal(() => validateStats({ from: '2026-01-01T00:00:01Z', to: at }))).toBe('to: must not be before from')
     expect(refusal(() => validateStats({ user: 1 } as never))).toBe('user: is not a known field (known: userId, from, to)')
     expect(refusal(() => validateStats({ userId: 'x' }))).toMatch(/^userId: must be a UUID/)
+    expect(refusal(() => validateStats({ from: 'x' }))).toMatch(/^from: must be a date/)
+    expect(refusal(() => validateStats({ to: 'x' }))).toMatch(/^to: must be a date/)
   })
 })
 
@@ -446,5 +455,21 @@ describe('how a refused value is named', () => {
     expect(describeValue('a'.repeat(41))).toBe(`"${'a'.repeat(40)}…"`)
     expect(describeValue(true)).toBe('boolean true')
     expect(describeValue(1.5)).toBe('number 1.5')
+  })
+})
+
+describe('NUL anywhere in metadata', () => {
+  const big: Limits = { ...limits, maxMetadataBytes: 1000 }
+  const refused = (metadata: unknown) => refusal(() => validateMessages([message({ metadata })], big))
+
+  it('is found in any key or value, beside nulls, numbers and other entries', () => {
+    for (const metadata of [{ a: 'ok', b: 'x\u0000' }, { a: null, b: '\u0000' }, { list: ['ok', 'bad\u0000'] }, { n: 1, 'k\u0000': true }]) {
+      expect(refused(metadata)).toBe('metadata: must not contain NUL (\\u0000) characters')
+    }
+  })
+
+  it('is not seen in numbers, booleans, nulls or the six characters \\u0000 written as text', () => {
+    const metadata = { n: 1, yes: true, none: null, list: [2, 'plain'], note: 'escape \\u0000 in a log' }
+    expect(validateMessages([message({ metadata })], big)[0]!.metadata).toEqual(metadata)
   })
 })
