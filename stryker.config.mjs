@@ -8,7 +8,7 @@
 // TEST_BACKENDS for the run: 'none' leaves out the suites that need a
 // database (test/support/backends.ts), which would run for every mutant.
 
-/** @type {Record<string, { mutate: string[], testFiles: string[], goal: number, perFile?: boolean, backends: string }>} */
+/** @type {Record<string, { mutate: string[], testFiles: string[], goal: number, perFile?: boolean, backends: string, vitestConfig?: string }>} */
 export const groups = {
   validate: {
     mutate: ['src/model/validate.ts'],
@@ -45,6 +45,8 @@ export const groups = {
     ],
     goal: 90,
     backends: 'pglite,postgres',
+    // The drift suites open databases: the project's own timeouts.
+    vitestConfig: 'vitest.config.ts',
   },
   'write-path': {
     mutate: ['src/tracker/message-writer.ts'],
@@ -58,7 +60,7 @@ export const groups = {
 export default {
   testRunner: 'vitest',
   plugins: ['@stryker-mutator/vitest-runner'],
-  vitest: { configFile: 'vitest.config.ts', related: false },
+  vitest: { configFile: 'vitest.mutate.config.ts', related: false },
   coverageAnalysis: 'perTest',
   // Two cores shared by several people: one test runner at a time.
   concurrency: 1,

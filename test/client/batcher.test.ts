@@ -189,6 +189,7 @@ describe('a bounded queue', () => {
     for (const outcome of outcomes) expect((outcome as { error: unknown }).error).toBeInstanceOf(QueueFullError)
     const error = (outcomes[0] as { error: QueueFullError }).error
     expect(error.code).toBe('QUEUE_FULL')
+    expect(error.message).toBe("the client's queue is full (2 messages, " + `${bytes(wire('1')) + bytes(wire('2'))} bytes waiting); the message was not queued`)
     expect(error.details).toMatchObject({ queued_messages: 2, dropped: 2 })
     expect(dropped).toEqual([2])
     queue.enqueue(B, [wire('3')]) // exactly full
@@ -222,6 +223,20 @@ describe('a bounded queue', () => {
     queue.enqueue(A, [wire('e'), wire('f')])
     expect(calls).toHaveLength(3)
     expect(queue.stats()).toEqual({ delivered: 2, pending: 2, dropped: 0, failed: 2 })
+  })
+
+  it('still refuses a byte over maxQueueBytes after batches came and went', async () => {
+    const one = bytes(wire('a'))
+    const { queue, calls } = batcher({ maxQueueBytes: 2 * one, flushAt: 2 })
+    for (let round = 0; round < 2; round++) {
+      const sent = queue.enqueue(A, [wire('a'), wire('b')])
+      calls.at(-1)!.resolve()
+      await Promise.all(sent)
+    }
+    queue.enqueue(A, [wire('c')])
+    const over = await settled(queue.enqueue(A, [wire('dd')])[0]!)
+    expect((over as { error: unknown }).error).toBeInstanceOf(QueueFullError)
+    expect(queue.stats()).toEqual({ delivered: 4, pending: 1, dropped: 1, failed: 0 })
   })
 
   it('keeps a message in flight counted until its batch settles', async () => {
@@ -276,6 +291,7 @@ describe('drain, close and abandon', () => {
     for (const outcome of refused) {
       expect((outcome as { error: ClientClosedError }).error).toBeInstanceOf(ClientClosedError)
       expect((outcome as { error: ClientClosedError }).error.code).toBe('CLIENT_CLOSED')
+      expect((outcome as { error: ClientClosedError }).error.message).toBe('the client was shut down; nothing more is accepted')
     }
     const drain = queue.drain()
     calls[0]!.resolve()

@@ -208,6 +208,20 @@ describe('retries', () => {
     })
     const { error } = await run(fetchThrowing('GET', '/x'))
     expect((error as NetworkError).message).toBe('could not reach https://p.test: refused')
+    const throwsNothing = createHttp({
+      baseUrl: 'https://p.test',
+      apiKey: 'k',
+      fetch: async () => {
+        throw undefined
+      },
+      maxRetries: 0,
+      retryBaseMs: 1,
+      retryMaxMs: 1,
+      requestTimeoutMs: 1000,
+    })
+    const nothing = await run(throwsNothing('GET', '/x'))
+    expect(nothing.error).toBeInstanceOf(NetworkError)
+    expect((nothing.error as NetworkError).message).toBe('could not reach https://p.test: undefined')
   })
 
   it('a body that breaks off is a network error, and retried', async () => {
