@@ -47,6 +47,7 @@ for (const name of names) {
     mutate: group.mutate,
     // A group may name a test file that a branch has not added yet.
     testFiles: group.testFiles.filter((file) => existsSync(join(ROOT, file))),
+    ...(group.concurrency && { concurrency: group.concurrency }),
     ...(group.vitestConfig && { vitest: { ...base.vitest, configFile: group.vitestConfig } }),
     jsonReporter: { fileName: reportPath },
   }).runMutationTest()

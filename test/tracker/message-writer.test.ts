@@ -164,6 +164,7 @@ describe('the write path: group commit', () => {
     expect(conflict).toBeInstanceOf(ConflictError)
     expect(conflict.code).toBe('MESSAGE_CONFLICT')
     expect(conflict.details).toMatchObject({ id: first!.id, sessionId: A })
+    expect(conflict.message).toBe(`message ${first!.id} is already stored with different content; give a new message a new id`)
     expect(other).toMatchObject({ value: [{ inserted: true }] })
     // The changed write waits for the next statement: its id is in this one already.
     expect(batches.slice(1)).toEqual([
@@ -178,12 +179,75 @@ describe('the write path: group commit', () => {
     const missing = await settled(writer.write([...messages(A, 'ok'), ...messages(NOBODY, 'lost')]))
     expect((missing as { error: NotFoundError }).error).toBeInstanceOf(NotFoundError)
     expect((missing as { error: NotFoundError }).error.code).toBe('SESSION_NOT_FOUND')
-    expect((missing as { error: NotFoundError }).error.message).toContain(NOBODY)
+    expect((missing as { error: NotFoundError }).error.message).toBe(`session ${NOBODY} does not exist; start it first`)
     const ended = await settled(writer.write(messages(ENDED, 'late')))
     expect((ended as { error: ConflictError }).error).toBeInstanceOf(ConflictError)
     expect((ended as { error: ConflictError }).error.code).toBe('SESSION_ENDED')
     expect((ended as { error: ConflictError }).error.details).toEqual({ sessionId: ENDED })
+    expect((ended as { error: ConflictError }).error.message).toBe(`session ${ENDED} has ended; start a new session`)
     expect(fake.stored.size).toBe(0)
+  })
+
+  it('names the row that failed when its caller is not first in the statement', async () => {
+    const fake = fakeDatabase()
+    const writer = new MessageWriter(fake.database)
+    const [first, failing] = await Promise.all([
+      settled(writer.write(messages(A, 'a'))),
+      settled(writer.write([...messages(B, 'b'), ...messages(NOBODY, 'lost')])),
+    ])
+    expect(first).toMatchObject({ value: [{ inserted: true }] })
+    expect((failing as { error: NotFoundError }).error.message).toBe(`session ${NOBODY} does not exist; start it first`)
+    expect(fake.statements).toHaveLength(1)
+  })
+
+  it('sends a write with an id already in the statement in the next one, even if its other ids are new', async () => {
+    const fake = fakeDatabase()
+    const writer = new MessageWriter(fake.database)
+    const [m1, m2] = messages(A, 'one', 'two')
+    await Promise.all([writer.write([m1!]), writer.write([m1!, m2!])])
+    expect(fake.statements.map((statement) => statement.rows.map((row) => row.content))).toEqual([['one'], ['one', 'two']])
+  })
+
+  it('never has more statements in flight than the database has write connections', async () => {
+    const fake = fakeDatabase({ maxConcurrentWrites: 1, auto: false })
+    const writer = new MessageWriter(fake.database)
+    const a = writer.write(messages(A, 'a'))
+    await tick()
+    const b = writer.write(messages(B, 'b'))
+    await tick()
+    expect(fake.statements).toHaveLength(1)
+    fake.statements[0]!.finish()
+    await a
+    await tick()
+    expect(fake.statements).toHaveLength(2)
+    fake.statements[1]!.finish()
+    await b
+    const c = writer.write(messages(A, 'c'))
+    await tick()
+    expect(fake.statements).toHaveLength(3)
+    fake.statements[2]!.finish()
+    await c
+  })
+
+  it('does not split a large queue when only one connection is free', async () => {
+    const fake = fakeDatabase({ maxConcurrentWrites: 2, auto: false })
+    const writer = new MessageWriter(fake.database)
+    const busy = writer.write(messages(A, 'a'))
+    await tick()
+    const queued = Array.from({ length: 33 }, (_, index) => writer.write(messages(B, `b${index}`)))
+    await tick()
+    expect(fake.statements.map((statement) => statement.rows.length)).toEqual([1, 33])
+    for (const statement of fake.statements) statement.finish()
+    await Promise.all([busy, ...queued])
+  })
+
+  it('keeps a many-row write whole: it waits for the next statement rather than overfill this one', async () => {
+    const fake = fakeDatabase()
+    const writer = new MessageWriter(fake.database)
+    const singles = Array.from({ length: MAX_BATCH_ROWS - 1 }, (_, index) => writer.write(messages(A, `m${index}`)))
+    const pair = writer.write(messages(B, 'p1', 'p2'))
+    await Promise.all([...singles, pair])
+    expect(fake.statements.map((statement) => statement.rows.length)).toEqual([MAX_BATCH_ROWS - 1, 2])
   })
 
   it('sends the same id queued twice in two statements, so the second is compared with the first', async () => {
@@ -280,6 +344,32 @@ describe('the write path: group commit', () => {
     const [stored] = await writer.write([message!])
     expect(fake.statements).toHaveLength(2)
     expect(stored!.inserted).toBe(true)
+  })
+
+  it('goes round again when any one of a write\'s rows was not stored', async () => {
+    const fake = fakeDatabase()
+    const writer = new MessageWriter(fake.database)
+    const [kept, raced] = messages(A, 'kept', 'raced')
+    fake.loseOnce(raced!.id)
+    const stored = await writer.write([kept!, raced!])
+    expect(fake.statements).toHaveLength(2)
+    expect(stored.map((row) => row.message.content)).toEqual(['kept', 'raced'])
+  })
+
+  it('drain(sessionId) waits for a write that touches that session among others', async () => {
+    const fake = fakeDatabase({ auto: false })
+    const writer = new MessageWriter(fake.database)
+    let done = false
+    void writer.write([...messages(B, 'b'), ...messages(A, 'a')])
+    await tick()
+    void writer.drain(A).then(() => (done = true))
+    await tick()
+    expect(done).toBe(false)
+    fake.statements[0]!.finish()
+    await tick()
+    await tick()
+    expect(done).toBe(true)
+    await writer.drain(NOBODY)
   })
 
   it('a batch observer that throws does not fail a committed write', async () => {
