@@ -18,6 +18,8 @@ interface Group {
   /** While a group is under its goal: the score its committed report must keep (a ratchet, never lowered). */
   floor?: number
   perFile?: boolean
+  /** Why a group has no committed report yet; it is skipped, visibly, until it has one. */
+  pending?: string
 }
 interface Report {
   files: Record<string, { mutants: Array<{ status: string }> }>
@@ -42,6 +44,10 @@ function score(files: Report['files'][string][]): number {
 describe('committed mutation reports', () => {
   for (const [name, group] of Object.entries(config.groups)) {
     const required = group.floor ?? group.goal
+    if (group.pending !== undefined) {
+      it.skip(`${name}: ${group.pending}`, () => {})
+      continue
+    }
     it(`${name}: at least ${required} %${group.perFile ? ' in every file' : ''}${group.floor === undefined ? '' : ` (goal ${group.goal} %, not met yet)`}`, () => {
       const path = join(REPORTS, `${name}.json`)
       expect(existsSync(path), `no report for ${name}: run npm run mutate -- ${name}`).toBe(true)

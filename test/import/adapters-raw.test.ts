@@ -218,7 +218,7 @@ describe('vapi turns and their times', () => {
   it('reads a call object (GET /call) as the report reads it', () => {
     const fromReport = one('vapi', report)
     const { message } = clone(report)
-    const { call, type: _type, ...body } = message as Json & { call: { id: string } }
+    const { call, type: _type, ...body } = message as unknown as Json & { call: { id: string } }
     const callObject = { ...body, id: call.id }
     const imported = one('vapi', callObject)
     expect(sessionSource(imported).shape).toBe('call')
