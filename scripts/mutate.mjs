@@ -4,6 +4,7 @@
 // with that group's `mutate` globs and only that group's test files. The
 // JSON report of each run goes to reports/mutation/<group>.json, and
 // reports/mutation/summary.json keeps the date, score and minutes per group.
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Stryker } from '@stryker-mutator/core'
@@ -19,6 +20,16 @@ if (unknown.length > 0) {
   process.exit(2)
 }
 const names = asked.length > 0 ? asked : Object.keys(groups)
+
+// Stryker does not run twice in one process (its second config read fails): one child per group.
+if (names.length > 1) {
+  let failed = false
+  for (const name of names) {
+    const child = spawnSync(process.execPath, [import.meta.filename, name], { stdio: 'inherit' })
+    if (child.status !== 0) failed = true
+  }
+  process.exit(failed ? 1 : 0)
+}
 
 /** Stryker's mutation score: detected (killed, timeout) over every valid mutant. */
 function score(report) {
