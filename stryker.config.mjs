@@ -63,7 +63,7 @@ export const groups = {
   'write-path': {
     mutate: ['src/tracker/message-writer.ts'],
     testFiles: ['test/validate-batch.test.ts', 'test/tracker/message-writer.test.ts'],
-    // The issue sets no number for the write path; this is the first run's score, rounded down, kept as a ratchet.
+    // The issue sets no number for the write path: 80 % (its first run scored 84 %, the latest 94 %).
     goal: 80,
     backends: 'none',
   },
