@@ -51,7 +51,9 @@ export function createHttp(options: HttpOptions): Http {
         response = await options.fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(options.requestTimeoutMs) })
         text = await response.text()
       } catch (error) {
-        // fetch rejects only when no answer arrived (connection refused or reset, aborted).
+        // No answer arrived (connection refused or reset, aborted), or its body broke
+        // off: either way there is no answer to read, so it is retried like one.
+        response = undefined
         failure = new NetworkError('NETWORK_ERROR', `could not reach ${base}: ${(error as Error)?.message ?? String(error)}`, { cause: error })
       }
       if (response !== undefined) {

@@ -12,6 +12,9 @@ describe('client backoff', () => {
     expect(parseRetryAfter('5')).toBe(5000)
     expect(parseRetryAfter('0')).toBe(0)
     expect(parseRetryAfter(null)).toBeUndefined()
+    expect(parseRetryAfter('')).toBeUndefined()
+    expect(parseRetryAfter('  ')).toBeUndefined() // not "0 seconds"
+    expect(parseRetryAfter(' 2 ')).toBe(2000)
     expect(parseRetryAfter('soon')).toBeUndefined()
     const now = Date.parse('2026-01-01T00:00:00Z')
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:03 GMT', now)).toBe(3000)

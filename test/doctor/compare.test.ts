@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { expectedSchema } from '../../src/doctor/check-schema.js'
-import { compareSchema, type Problem } from '../../src/doctor/compare.js'
+import { compareSchema, type Problem, type SchemaReport } from '../../src/doctor/compare.js'
 import { buildFixSql } from '../../src/doctor/fix-sql.js'
 import { reportJson, reportText } from '../../src/doctor/format-report.js'
 import type { ColumnShape, SchemaSnapshot } from '../../src/doctor/schema.js'
@@ -322,16 +322,20 @@ describe('compareSchema', () => {
 })
 
 describe('the report for a person and for a program', () => {
-  const report = compareSchema(
-    expected(),
-    live((schema) => {
-      delete messages(schema).columns.audio_url
-      delete messages(schema).columns.metadata
-      messages(schema).columns.user_id!.nullable = false
-      sessions(schema).columns.mood = column('text')
-      schema.migrations.pop()
-    }),
-  )
+  // Compared per test, not while the file loads, so that a mutation run sees which test covers which line.
+  let report!: SchemaReport
+  beforeEach(() => {
+    report = compareSchema(
+      expected(),
+      live((schema) => {
+        delete messages(schema).columns.audio_url
+        delete messages(schema).columns.metadata
+        messages(schema).columns.user_id!.nullable = false
+        sessions(schema).columns.mood = column('text')
+        schema.migrations.pop()
+      }),
+    )
+  })
 
   it('--json has ok, problems and pending_migrations, and nothing else', () => {
     const json = JSON.parse(JSON.stringify(reportJson(report))) as Record<string, unknown>

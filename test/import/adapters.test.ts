@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { adapters } from '../../src/import/adapters/index.js'
 import { importedMessageId, importedSessionId } from '../../src/import/ids.js'
 import { ImportError } from '../../src/import/import-error.js'
@@ -35,6 +35,8 @@ function expectBadField(run: () => unknown, pointer: string, problem: RegExp) {
   expect.fail(`no ImportError at ${pointer}`)
 }
 
+// Each suite parses its fixture in beforeEach, not while the file loads, so that a
+// mutation run (Stryker) sees which test covers which line.
 describe('import adapters: round trip', () => {
   for (const [platform, name] of FIXTURES) {
     it(`${platform}: ${name} goes back to its own shape unchanged, also after the database's JSON`, () => {
@@ -57,7 +59,10 @@ describe('import adapters: round trip', () => {
 })
 
 describe('vapi', () => {
-  const imported = parse('vapi', 'vapi-end-of-call-report.json')
+  let imported!: ImportedSession
+  beforeEach(() => {
+    imported = parse('vapi', 'vapi-end-of-call-report.json')
+  })
   const callId = 'c3a1f0e2-5b7d-4e8a-9c21-7f3e2d1b0a94'
 
   it('maps bot to assistant, tool calls and results to their own tool rows, keeping the original role', () => {
@@ -107,7 +112,10 @@ describe('vapi', () => {
 })
 
 describe('retell', () => {
-  const imported = parse('retell', 'retell-call-ended.json')
+  let imported!: ImportedSession
+  beforeEach(() => {
+    imported = parse('retell', 'retell-call-ended.json')
+  })
 
   it('maps agent to assistant and transfer_target to user, tool invocations and results to tool rows in place', () => {
     expect(roles(imported.messages)).toEqual(['assistant', 'user', 'tool', 'tool', 'assistant', 'user', 'assistant', 'user'])
@@ -141,7 +149,10 @@ describe('retell', () => {
 })
 
 describe('elevenlabs', () => {
-  const imported = parse('elevenlabs', 'elevenlabs-conversation.json')
+  let imported!: ImportedSession
+  beforeEach(() => {
+    imported = parse('elevenlabs', 'elevenlabs-conversation.json')
+  })
 
   it('keeps what was said of an interrupted turn as content and the generated text in metadata', () => {
     const cut = imported.messages.find((m) => m.metadata.interrupted === true)!
@@ -168,7 +179,10 @@ describe('elevenlabs', () => {
 })
 
 describe('livekit', () => {
-  const imported = parse('livekit', 'livekit-session-report.json')
+  let imported!: ImportedSession
+  beforeEach(() => {
+    imported = parse('livekit', 'livekit-session-report.json')
+  })
 
   it('uses when each utterance started, seconds from the recording start, and marks interrupted replies', () => {
     expect(imported.session.startedAt.getTime()).toBe(1736937000250)
@@ -196,7 +210,10 @@ describe('livekit', () => {
 })
 
 describe('openai-realtime', () => {
-  const imported = parse('openai-realtime', 'openai-realtime-events.json')
+  let imported!: ImportedSession
+  beforeEach(() => {
+    imported = parse('openai-realtime', 'openai-realtime-events.json')
+  })
 
   it('orders items by previous_item_id, not by arrival, and fills late transcripts in', () => {
     expect(imported.messages.map((m) => source(m).item)).toEqual(['item_S1', 'item_U1', 'item_A1', 'item_U2', 'item_F1', 'item_O1', 'item_A2'])
@@ -238,7 +255,10 @@ describe('openai-realtime', () => {
 })
 
 describe('openai-chat', () => {
-  const imported = parse('openai-chat', 'openai-chat-messages.json')
+  let imported!: ImportedSession
+  beforeEach(() => {
+    imported = parse('openai-chat', 'openai-chat-messages.json')
+  })
 
   it('maps developer to system, and each tool call and result to its own row', () => {
     expect(roles(imported.messages)).toEqual(['system', 'user', 'tool', 'tool', 'tool', 'tool', 'assistant', 'user'])
@@ -266,7 +286,10 @@ describe('openai-chat', () => {
 })
 
 describe('vercel-ui', () => {
-  const imported = parse('vercel-ui', 'vercel-ui-chat.json')
+  let imported!: ImportedSession
+  beforeEach(() => {
+    imported = parse('vercel-ui', 'vercel-ui-chat.json')
+  })
 
   it('makes rows of text parts and tool parts (call, then output or error), keeping the rest raw', () => {
     expect(roles(imported.messages)).toEqual(['user', 'tool', 'tool', 'assistant', 'user', 'tool', 'tool', 'assistant'])
@@ -292,7 +315,10 @@ describe('vercel-ui', () => {
 })
 
 describe('parley', () => {
-  const imported = parse('parley', 'parley-export.json')
+  let imported!: ImportedSession
+  beforeEach(() => {
+    imported = parse('parley', 'parley-export.json')
+  })
 
   it('keeps ids, times, roles and metadata as exported', () => {
     expect(imported.session.sessionId).toBe('0194a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b')

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { adapters } from '../../src/import/adapters/index.js'
 import { requireEveryEntry } from '../../src/import/adapters/shared.js'
 import { ImportError } from '../../src/import/import-error.js'
@@ -109,7 +109,11 @@ describe('real payloads', () => {
 
 describe('vapi, real', () => {
   const payload = real('vapi/2024-03-report-messages-no-artifact.json') as { message: Json & { messages: Json[] } }
-  const imported = adapters.vapi.parse(payload, context)[0]!
+  // Parsed per test, so that a mutation run sees which test covers which line.
+  let imported!: ImportedSession
+  beforeEach(() => {
+    imported = adapters.vapi.parse(payload, context)[0]!
+  })
 
   it('reads message.messages of a report with no startedAt, starting at the first turn less its offset', () => {
     expect(sessionSource(imported).shape).toBe('report/messages')

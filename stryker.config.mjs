@@ -1,0 +1,91 @@
+// Mutation testing (StrykerJS + its vitest runner), one group at a time:
+// `npm run mutate` runs every group, `npm run mutate -- <group>` one of them
+// (scripts/mutate.mjs). Each group mutates only its own files and runs only
+// the test files that exercise them, so it finishes in minutes on two cores.
+// `goal` is the mutation score (Stryker's: killed + timeout over all valid
+// mutants) that test/mutation-goals.test.ts holds the committed reports to;
+// `perFile` means every mutated file must meet it on its own. `backends` is
+// TEST_BACKENDS for the run: 'none' leaves out the suites that need a
+// database (test/support/backends.ts), which would run for every mutant.
+
+/** @type {Record<string, { mutate: string[], testFiles: string[], goal: number, perFile?: boolean, backends: string, vitestConfig?: string, concurrency?: number, pending?: string }>} */
+export const groups = {
+  validate: {
+    mutate: ['src/model/validate.ts'],
+    testFiles: ['test/model/validate.test.ts', 'test/validate-batch.test.ts'],
+    goal: 90,
+    backends: 'none',
+  },
+  import: {
+    mutate: ['src/import/adapters/*.ts', '!src/import/adapters/index.ts'],
+    testFiles: ['test/import/adapters.test.ts', 'test/import/real.test.ts', 'test/import/adapters-raw.test.ts'],
+    goal: 85,
+    // Not met yet: 70.56 % in all, 54.22 % in its weakest file (parley.ts) at the first full run
+    // (reports/mutation/summary.json); a ratchet until the goal is.
+    floor: 54,
+    backends: 'none',
+    perFile: true,
+    // The largest group (some 1,800 mutants): two runners, the most the shared machine allows.
+    concurrency: 2,
+  },
+  client: {
+    mutate: ['src/client/batcher.ts', 'src/client/backoff.ts', 'src/client/http.ts'],
+    testFiles: ['test/client/backoff.test.ts', 'test/client/batcher.test.ts', 'test/client/http.test.ts'],
+    goal: 85,
+    backends: 'none',
+  },
+  export: {
+    mutate: ['src/export/**/*.ts'],
+    testFiles: ['test/export/captions.test.ts', 'test/export/formats.test.ts', 'test/export/exact-output.test.ts'],
+    goal: 90,
+    // 88.37 % as reported: 35 of its 60 survivors are static mutants (the formats table, the txt
+    // labels, the CSV formula pattern) that the runner never activates; by hand they fail the
+    // exact-output tests (reports/mutation/equivalent.md). Counted as survived, hence the floor.
+    floor: 88,
+    backends: 'none',
+  },
+  doctor: {
+    mutate: ['src/doctor/compare.ts', 'src/doctor/fix-sql.ts'],
+    testFiles: [
+      'test/doctor/compare.test.ts',
+      'test/doctor/compare-widening.test.ts',
+      'test/doctor/drift.test.ts',
+      'test/doctor/old-schema.test.ts',
+    ],
+    goal: 90,
+    backends: 'pglite,postgres',
+    // The drift suites open databases: the project's own timeouts.
+    vitestConfig: 'vitest.config.ts',
+    // No committed run yet: with the PGlite and PostgreSQL drift suites a run takes longer
+    // than the session that set this up had (docs/testing.md). test/mutation-goals.test.ts skips it.
+    pending: 'no committed run yet (the drift suites make it the longest group)',
+  },
+  'write-path': {
+    mutate: ['src/tracker/message-writer.ts'],
+    testFiles: ['test/validate-batch.test.ts', 'test/tracker/message-writer.test.ts'],
+    // The issue sets no number for the write path: 80 % (its first run scored 84 %, the latest 94 %).
+    goal: 80,
+    backends: 'none',
+  },
+}
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  plugins: ['@stryker-mutator/vitest-runner'],
+  vitest: { configFile: 'vitest.mutate.config.ts', related: false },
+  coverageAnalysis: 'perTest',
+  // Two cores shared by several people: one test runner at a time.
+  concurrency: 1,
+  reporters: ['clear-text', 'progress', 'json'],
+  clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  ignorePatterns: ['dist', 'reports', 'docs', 'bench', 'dashboard/dist', '.parley', 'test-results', '*.log'],
+  // Static mutants (module-level constants such as the UUID pattern) are kept: they run every
+  // test of the group, which these small groups can afford, and some hide real gaps.
+  ignoreStatic: false,
+  // A mutant that loops forever (a retry or drain loop) costs this long; the tests themselves take milliseconds.
+  timeoutMS: 5_000,
+  thresholds: { high: 90, low: 85 },
+}
