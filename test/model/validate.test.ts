@@ -121,7 +121,7 @@ describe('validateMessages', () => {
     expect(refusal(() => validateMessages([message({ content: undefined })], limits))).toBe('content: must be a string; got nothing')
     expect(refusal(() => validateMessages([message({ content: 'a\u0000b' })], limits))).toBe('content: must not contain NUL (\\u0000) characters')
     expect(refusal(() => validateMessages([message({ audioUrl: 'turn.wav' })], limits))).toBe(
-      'audioUrl: must be an absolute URL such as https://…/turn.wav; got "turn.wav"',
+      'audioUrl: must be an absolute URL such as https://cdn.example.com/calls/turn-1.wav; got "turn.wav"',
     )
     expect(refusal(() => validateMessages([message({ audioUrl: 7 })], limits))).toBe('audioUrl: must be a string; got number 7')
     expect(refusal(() => validateMessages([message({ metadata: [] })], limits))).toBe('metadata: must be a JSON object; got an array')
@@ -134,7 +134,7 @@ describe('validateMessages', () => {
   it('cuts a long bad URL to 80 characters in the message', () => {
     const url = `x${'a'.repeat(100)}`
     expect(refusal(() => validateMessages([message({ audioUrl: url })], DEFAULT_LIMITS))).toBe(
-      `audioUrl: must be an absolute URL such as https://…/turn.wav; got "${url.slice(0, 80)}"`,
+      `audioUrl: must be an absolute URL such as https://cdn.example.com/calls/turn-1.wav; got "${url.slice(0, 80)}"`,
     )
   })
 
