@@ -308,6 +308,19 @@ describeEachBackend('webhooks', (backend) => {
       expect(await storedRows(fixture.tracker, want.sessionId)).toEqual(want.rows)
       expect(await fixture.tracker.getSession(want.sessionId)).toMatchObject({ isActive: false, startedAt: want.startedAt, endedAt: want.endedAt })
     })
+
+    it('answers 410 to a retried webhook of a call whose user was erased, and brings nothing back', async () => {
+      const text = fixtureText('real/elevenlabs/post-call-transcription-2025-11.json')
+      const { sessionId } = expectedRows('elevenlabs', JSON.parse(text))
+      expect((await fixture.post('elevenlabs', signElevenLabs(text))).statusCode).toBe(200)
+      // The app linked the call to its caller; the caller then asked to be forgotten.
+      const caller = '0195a0b0-0000-7000-8000-00000000c411'
+      await fixture.database.query('update conversation_sessions set user_id = $2 where session_id = $1', [sessionId, caller])
+      expect((await fixture.tracker.eraseUser(caller)).sessions).toBe(1)
+      expectError(await fixture.post('elevenlabs', signElevenLabs(text)), 410, 'SESSION_ERASED')
+      const { rows } = await fixture.database.query<{ n: number }>('select count(*)::int as n from conversation_sessions where session_id = $1', [sessionId])
+      expect(rows[0]!.n).toBe(0)
+    })
   })
 })
 
