@@ -1,9 +1,13 @@
 // Redaction at ingest: what it finds, what it leaves, and that neither the
 // stored content nor the search index ever holds a redacted value.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { v7 as uuidv7 } from 'uuid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ParleyClient } from '../src/client/index.js'
 import { redactFromEnv } from '../src/cli/commands/serve.js'
+import { main } from '../src/cli/main.js'
 import type { Database } from '../src/db/database.js'
 import { ValidationError } from '../src/model/errors.js'
 import { DEFAULT_LIMITS } from '../src/model/limits.js'
@@ -12,6 +16,7 @@ import { createRedactor, luhnValid, redactMessages, type Redactor } from '../src
 import { createTracker, type Tracker } from '../src/tracker/tracker.js'
 import { liveServer } from './client/support.js'
 import { describeEachBackend } from './support/backends.js'
+import { captureContext } from './support/cli.js'
 
 const CARD = '4242 4242 4242 4242'
 const SPOKEN_CARD = 'four two four two four two four two four two four two four two four two'
@@ -206,5 +211,35 @@ describeEachBackend('redaction at ingest', (backend) => {
       await expect(broken.addMessage({ sessionId: uuidv7(), role: 'user', content: 'hi' })).rejects.toMatchObject({ field: 'mask' })
       await broken.shutdown()
     })
+  })
+})
+
+describeEachBackend('redaction of imports', (backend) => {
+  it('parley import redacts as the tracker does (PARLEY_REDACT), so an import is no way around it', async () => {
+    const url = await backend.freshUrl()
+    const migrated = captureContext()
+    expect(await main(['--database-url', url, 'migrate'], migrated), migrated.err()).toBe(0)
+    const dir = mkdtempSync(join(tmpdir(), 'parley-redact-import-'))
+    const file = join(dir, 'chat.json')
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { role: 'user', content: 'Mail me at jane.doe@example.com, card 4242 4242 4242 4242' },
+        { role: 'assistant', content: 'Noted, order 12345678 is on its way.' },
+      ]),
+    )
+    const context = captureContext({ PARLEY_REDACT: 'email,card' })
+    expect(await main(['--database-url', url, 'import', '--from', 'openai-chat', file], context), context.err()).toBe(0)
+    const tracker = await createTracker({ database: url })
+    try {
+      const [session] = (await tracker.listSessions()).sessions
+      const messages = await tracker.listMessages(session!.sessionId)
+      expect(messages.map((message) => message.content)).toEqual(['Mail me at [email], card [card]', 'Noted, order 12345678 is on its way.'])
+      expect(messages[0]!.metadata.redacted).toEqual(['email', 'card'])
+      expect(messages[1]!.metadata.redacted).toBeUndefined()
+      expect((await tracker.search({ q: 'jane.doe' })).hits).toEqual([])
+    } finally {
+      await tracker.close()
+    }
   })
 })

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { ParleyError } from '../model/errors.js'
 import type { Database } from '../db/database.js'
 import type { Limits } from '../model/limits.js'
+import type { Redactor } from '../tracker/redaction.js'
 import { adapters } from './adapters/index.js'
 import { ImportError } from './import-error.js'
 import type { ImportedSession, Platform } from './types.js'
@@ -22,6 +23,8 @@ export interface ImportOptions {
   /** Named in errors (default `(input)`). */
   path?: string
   limits?: Limits
+  /** Redact message content as the tracker would (`createRedactor` from `parley`). */
+  redactor?: Redactor | null
 }
 
 /**
@@ -38,7 +41,11 @@ export async function importSessions(
   const summary: ImportSummary = { sessions: 0, messages: 0, unchanged: 0, failures: [] }
   for (const imported of sessions) {
     try {
-      const written = await writeImportedSession(database, imported, { path: options.path ?? '(input)', ...(options.limits && { limits: options.limits }) })
+      const written = await writeImportedSession(database, imported, {
+        path: options.path ?? '(input)',
+        ...(options.limits && { limits: options.limits }),
+        ...(options.redactor && { redactor: options.redactor }),
+      })
       if (written.created) {
         summary.sessions++
         summary.messages += written.messages
@@ -58,7 +65,7 @@ export async function importFile(
   database: Database,
   platform: Platform,
   path: string,
-  options: { limits?: Limits } = {},
+  options: { limits?: Limits; redactor?: Redactor | null } = {},
 ): Promise<ImportSummary> {
   let sessions: ImportedSession[]
   try {

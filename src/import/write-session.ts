@@ -2,6 +2,7 @@ import type { Database } from '../db/database.js'
 import { ConflictError, ValidationError } from '../model/errors.js'
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.js'
 import { validateMessages, validateStartSession, type ValidMessage } from '../model/validate.js'
+import { redactMessages, type Redactor } from '../tracker/redaction.js'
 import { writeWholeSession } from '../tracker/whole-session.js'
 import { ImportError } from './import-error.js'
 import type { ImportedSession } from './types.js'
@@ -31,9 +32,10 @@ export const MAX_IMPORTED_SESSION_METADATA_BYTES = 1024 * 1024
 export async function writeImportedSession(
   database: Database,
   imported: ImportedSession,
-  options: { path: string; limits?: Limits },
+  options: { path: string; limits?: Limits; redactor?: Redactor | null },
 ): Promise<WrittenSession> {
-  const { start, messages, endedAt } = checkImportedSession(imported, options.path, options.limits ?? DEFAULT_LIMITS)
+  const limits = options.limits ?? DEFAULT_LIMITS
+  const { start, messages, endedAt } = checkImportedSession(redacted(imported, options.redactor, limits), options.path, limits)
   const sessionId = start.sessionId!
   try {
     const { created } = await writeWholeSession(database, {
@@ -107,5 +109,16 @@ function rethrowAt<T>(path: string, pointer: string, check: () => T): T {
   } catch (error) {
     if (error instanceof ValidationError) throw new ImportError(path, pointer, `cannot be stored: ${error.message}`)
     throw error
+  }
+}
+
+/** The session with its messages redacted as the tracker redacts a live write: an import is no way around it. */
+function redacted(imported: ImportedSession, redactor: Redactor | null | undefined, limits: Limits): ImportedSession {
+  if (!redactor) return imported
+  const inputs = imported.messages.map((message) => ({ sessionId: imported.session.sessionId, role: message.role, content: message.content, metadata: message.metadata }))
+  const cleaned = redactMessages(redactor, inputs, limits)
+  return {
+    ...imported,
+    messages: imported.messages.map((message, index) => ({ ...message, content: cleaned[index]!.content, metadata: cleaned[index]!.metadata ?? message.metadata })),
   }
 }

@@ -6,7 +6,9 @@ import { ImportError } from '../../import/import-error.js'
 import { detectPlatform, KNOWN_SHAPES } from '../../import/reader.js'
 import type { Platform } from '../../import/types.js'
 import { prepareDatabase } from '../../doctor/schema-guard.js'
+import { createRedactor } from '../../tracker/redaction.js'
 import { withDatabase, type CliContext } from '../cli-context.js'
+import { redactFromEnv } from './serve.js'
 
 export interface ImportOptions {
   databaseUrl: string
@@ -24,6 +26,9 @@ const PROGRESS_AFTER_FILES = 5
  * problem) and the others still import; exit 1 when any file failed.
  */
 export async function importCommand(options: ImportOptions, context: CliContext): Promise<number> {
+  // The server's PARLEY_REDACT applies to imports too, or they would be the way around it.
+  const kinds = context.env.PARLEY_REDACT ? redactFromEnv(context.env.PARLEY_REDACT) : undefined
+  const redactor = kinds ? await createRedactor(kinds, 'PARLEY_REDACT') : null
   return withDatabase(options.databaseUrl, async (database) => {
     await prepareDatabase(database)
     const total: ImportSummary = { sessions: 0, messages: 0, unchanged: 0, failures: [] }
@@ -36,7 +41,7 @@ export async function importCommand(options: ImportOptions, context: CliContext)
     for (const file of options.files) {
       const platform = options.from ?? (await detected(file))
       const summary =
-        typeof platform === 'string' ? await importFile(database, platform, file) : { sessions: 0, messages: 0, unchanged: 0, failures: [platform] }
+        typeof platform === 'string' ? await importFile(database, platform, file, { redactor }) : { sessions: 0, messages: 0, unchanged: 0, failures: [platform] }
       total.sessions += summary.sessions
       total.messages += summary.messages
       total.unchanged += summary.unchanged
