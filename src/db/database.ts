@@ -44,8 +44,12 @@ export interface Database extends Queryable {
   readonly maxConcurrentWrites: number
   /** Connections of the pool right now, for metrics; a backend without a pool (PGlite) leaves it out. */
   poolStats?(): PoolStats
-  /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /**
+   * Runs `fn` in one transaction: committed if it resolves, rolled back if it
+   * throws. `settings` (`set local …` statements) go with the `begin`, in the
+   * same round trip, where the backend can.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: { settings?: string }): Promise<T>
   /**
    * Calls `onPayload` with each `NOTIFY` on `channel`, from any connection,
    * once its transaction has committed. Resolves when listening has begun;

@@ -17,11 +17,8 @@ export function withStatementTimeouts(database: Database, timeouts: StatementTim
   if (database.embedded || (timeouts.lockTimeoutMs === 0 && timeouts.statementTimeoutMs === 0)) return database
   // Whole numbers checked by the tracker's options, so they need no quoting.
   const settings = `set local lock_timeout = ${Math.trunc(timeouts.lockTimeoutMs)}; set local statement_timeout = ${Math.trunc(timeouts.statementTimeoutMs)}`
-  const transaction = <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
-    database.transaction(async (tx) => {
-      await tx.exec(settings)
-      return fn(tx)
-    })
+  // The settings travel with the `begin`: one round trip more than a bare statement, not two.
+  const transaction = <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => database.transaction(fn, { settings })
   return {
     ...database,
     query: (sql, params) => transaction((tx) => tx.query(sql, params)),

@@ -70,7 +70,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     async exec(sql) {
       await run(pool, sql)
     },
-    async transaction(fn) {
+    async transaction(fn, transactionOptions) {
       let client: pg.PoolClient
       try {
         client = await pool.connect()
@@ -84,7 +84,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         },
       }
       try {
-        await run(client, 'begin')
+        await run(client, transactionOptions?.settings ? `begin; ${transactionOptions.settings}` : 'begin')
         const result = await fn(tx)
         await run(client, 'commit')
         client.release()
