@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { Database, Queryable } from '../db/database.js'
 import { ConflictError } from '../model/errors.js'
-import type { Metadata, Role } from '../model/types.js'
+import type { Message, Metadata, Role } from '../model/types.js'
 import type { ValidMessage } from '../model/validate.js'
 import * as queries from '../queries/converge.sql.js'
 
@@ -45,15 +45,8 @@ export interface ConvergeResult {
   skipped?: string
 }
 
-interface StoredRow {
-  id: string
-  role: Role
-  content: string
-  audioUrl: string | null
-  metadata: Metadata
-  createdAt: Date
-  seq: number
-}
+/** A stored message of the session being converged. */
+type StoredRow = Omit<Message, 'sessionId' | 'userId'>
 
 /** `metadata.live` of a turn written as it was said, before the provider listed it: a later list claims it. */
 export const LIVE_TURN = 'transcript'
