@@ -52,8 +52,16 @@ describe('database conditions that are nobody’s fault in the request', () => {
 })
 
 describeEachBackend('real database conditions', (backend) => {
-  // Roles, other connections and read-only settings need a PostgreSQL server; PGlite has one connection.
-  if (backend.name !== 'postgres') return
+  // Roles, other connections and read-only settings need a PostgreSQL server; PGlite has one connection,
+  // and what it can meet is its own closing.
+  if (backend.name !== 'postgres') {
+    it('a closed embedded database is DATABASE_CLOSED: UnavailableError, retryable', async () => {
+      const database = await backend.migratedDatabase()
+      await database.close()
+      await expect(database.query('select 1')).rejects.toMatchObject({ code: 'DATABASE_CLOSED', constructor: UnavailableError })
+    })
+    return
+  }
 
   it('a read-only database (default_transaction_read_only) is DATABASE_READ_ONLY: UnavailableError, and 503 with Retry-After over HTTP', async () => {
     const url = await backend.freshUrl()

@@ -77,6 +77,14 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       } catch (error) {
         throw translateError(error, description)
       }
+      // A checked-out client whose server goes away between statements emits
+      // `error`; unheard, that would crash the process. The next statement reports it.
+      const ignore = () => {}
+      client.on('error', ignore)
+      const release = (error?: Error) => {
+        client.off('error', ignore)
+        client.release(error)
+      }
       const tx: Queryable = {
         query: <Row>(sql: string, params?: readonly unknown[]) => run<Row>(client, sql, params) as Promise<QueryResult<Row>>,
         async exec(sql) {
@@ -87,14 +95,14 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         await run(client, transactionOptions?.settings ? `begin; ${transactionOptions.settings}` : 'begin')
         const result = await fn(tx)
         await run(client, 'commit')
-        client.release()
+        release()
         return result
       } catch (error) {
         const rollback = await client.query('rollback').then(
           () => undefined,
           (rollbackError: unknown) => rollbackError,
         )
-        client.release(rollback instanceof Error ? rollback : undefined)
+        release(rollback instanceof Error ? rollback : undefined)
         throw error
       }
     },
