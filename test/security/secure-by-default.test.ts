@@ -9,6 +9,7 @@ import { buildFixSql } from '../../src/doctor/fix-sql.js'
 import { migrations } from '../../src/migrations/generated.js'
 import { migrate } from '../../src/migrations/migrator.js'
 import { createApiKey, listApiKeys } from '../../src/tracker/api-keys.js'
+import { createTracker } from '../../src/tracker/tracker.js'
 import { describeEachBackend } from '../support/backends.js'
 import { internalReachability, lint0011, lint0013, migrateLikeOlderParley } from './support.js'
 
@@ -24,6 +25,21 @@ describeEachBackend('secure by default', (backend) => {
     expect(await lint0011(db)).toEqual([])
     expect(await lint0013(db)).toEqual([])
     expect(errors(await checkSchema(db))).toEqual([])
+  })
+
+  it('the start-up guard refuses to serve while anyone else may write the internals, and names the fix', async () => {
+    const db = await backend.migratedDatabase()
+    await db.exec('grant insert, update on parley.api_keys to public')
+    const refused = await createTracker({ database: db, migrate: false }).then(
+      () => undefined,
+      (error: unknown) => error as { code: string; message: string },
+    )
+    expect(refused?.code).toBe('SCHEMA_MISMATCH')
+    expect(refused?.message).toMatch(/parley\.api_keys/)
+    expect(refused?.message).toContain('`parley doctor --fix-sql`')
+    await db.exec(buildFixSql(await checkSchema(db), expectedSchema, db.description))
+    const tracker = await createTracker({ database: db, migrate: false })
+    await tracker.close()
   })
 
   it('the doctor reports each security drift by name and its fix SQL repairs it, touching no row', async () => {
