@@ -1,5 +1,6 @@
 // API keys over HTTP: no key, bad keys, revoked keys, scopes, and keys bound to one user.
 import { expect, it, vi } from 'vitest'
+import { KEY_CACHE_MS } from '../../src/server/plugins/auth.js'
 import { createApiKey, revokeApiKey } from '../../src/tracker/api-keys.js'
 import { buildApp } from '../../src/server/app.js'
 import { describeEachBackend } from '../support/backends.js'
@@ -59,6 +60,15 @@ describeEachBackend('HTTP auth', (backend) => {
       }
     }
     await expectUntouched(sessionId, 1)
+  })
+
+  it('a key revoked while in use stops working within a second on the server that had it cached', async () => {
+    const used = await createApiKey(server.database, { scope: 'read', name: 'in use' })
+    expect((await server.call('GET', '/v1/sessions', { key: used.key })).statusCode).toBe(200)
+    await revokeApiKey(server.database, used.apiKey.prefix)
+    expect(KEY_CACHE_MS).toBeLessThan(1000)
+    await new Promise((resolve) => setTimeout(resolve, KEY_CACHE_MS + 50))
+    expectError(await server.call('GET', '/v1/sessions', { key: used.key }), 401, 'UNAUTHORIZED', {})
   })
 
   it('401 for a revoked key: at once when the app has not seen it, and on a fresh app', async () => {
