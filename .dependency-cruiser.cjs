@@ -57,6 +57,13 @@ module.exports = {
       to: { path: '^src/tracker/' },
     },
     {
+      name: 'the-tracker-is-the-one-door-to-sql',
+      comment: 'statements are run by the library; server, cli, import, export and client call it',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(tracker|doctor|db|queries|migrations)/' },
+      to: { path: '^src/queries/' },
+    },
+    {
       name: 'backends-stay-in-their-folders',
       comment: 'only db/pglite imports PGlite, only db/postgres imports pg',
       severity: 'error',

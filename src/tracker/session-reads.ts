@@ -69,3 +69,8 @@ export async function* readSessions(
     cursor = [last.cursorStart, last.sessionId]
   }
 }
+
+/** The messages with these ids, in `seq` order; ids of deleted messages are simply absent. */
+export async function messagesByIds(database: Queryable, ids: readonly string[]): Promise<Message[]> {
+  return (await database.query<Message>(messageQueries.selectMessagesByIds, [ids])).rows
+}

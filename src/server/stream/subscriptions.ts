@@ -3,8 +3,7 @@ import type { Database } from '../../db/database.js'
 import { UnavailableError } from '../../model/errors.js'
 import { messageToWire } from '../../protocol/convert.js'
 import type { MessageCreatedEvent, SessionEndedEvent, SessionStartedEvent } from '../../protocol/stream-frames.js'
-import { selectMessagesByIds } from '../../queries/messages.sql.js'
-import type { Message } from '../../model/types.js'
+import { messagesByIds } from '../../tracker/session-reads.js'
 
 /** Most message notifications whose rows are read in one query. */
 const MAX_MESSAGE_NOTIFICATIONS_PER_READ = 1000
@@ -71,7 +70,7 @@ export function createChangeFeed(database: Database, log: FastifyBaseLogger): Ch
   // The rows of consecutive message notifications, read in one query.
   const deliverMessages = async (notifications: MessageNotification[]): Promise<void> => {
     const ids = notifications.flatMap((notification) => notification.ids)
-    const { rows } = await database.query<Message>(selectMessagesByIds, [ids])
+    const rows = await messagesByIds(database, ids)
     const byId = new Map(rows.map((row) => [row.id, row]))
     const recipients = new Map<string, Set<Subscriber>>()
     // In the notifications' order, which is commit order (seq order is not, across transactions).
