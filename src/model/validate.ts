@@ -4,6 +4,7 @@ import { timeOrderedId } from './time-ordered-id.js'
 import {
   ROLES,
   type AddMessageInput,
+  type AuditOptions,
   type ListMessagesOptions,
   type ListSessionsOptions,
   type Metadata,
@@ -165,6 +166,15 @@ export function validateStats(options: StatsOptions | undefined): { userId: stri
   const to = optionalDate(value.to, 'to')
   if (from && to && from > to) throw new ValidationError('to', 'must not be before from')
   return { userId: optionalUuid(value.userId, 'userId'), from, to }
+}
+
+export function validateAudit(options: AuditOptions | undefined): { since: Date | null; after: number; limit: number } {
+  const value = objectOf(options ?? {}, 'options', ['since', 'after', 'limit'])
+  const after = value.after ?? 0
+  if (typeof after !== 'number' || !Number.isInteger(after) || after < 0) {
+    throw new ValidationError('after', `must be the id of an audit entry; got ${describe(after)}`)
+  }
+  return { since: optionalDate(value.since, 'since'), after, limit: optionalLimit(value.limit, PAGE_LIMITS.messages) }
 }
 
 function requiredRole(value: unknown, field: string): Role {

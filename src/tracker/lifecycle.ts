@@ -1,8 +1,7 @@
 import type { Database, Queryable } from '../db/database.js'
 import { ValidationError } from '../model/errors.js'
-import { PAGE_LIMITS } from '../model/limits.js'
 import type { AuditAction, AuditEntry, AuditOptions, ErasedUser, PruneOptions, PruneResult } from '../model/types.js'
-import { validateSessionId } from '../model/validate.js'
+import { validateAudit, validateSessionId } from '../model/validate.js'
 import * as queries from '../queries/lifecycle.sql.js'
 
 /** One process prunes at a time, across every replica on the database. */
@@ -20,14 +19,7 @@ export async function recordAudit(
 
 /** Audit entries, oldest first; page with `after` = the last entry's id. */
 export async function readAudit(database: Queryable, options: AuditOptions = {}): Promise<AuditEntry[]> {
-  const since = options.since === undefined ? null : new Date(options.since)
-  if (since && Number.isNaN(since.getTime())) throw new ValidationError('since', 'must be an RFC 3339 timestamp such as 2026-01-31T09:30:00Z')
-  const limit = options.limit ?? PAGE_LIMITS.messages.default
-  if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_LIMITS.messages.max) {
-    throw new ValidationError('limit', `must be a whole number from 1 to ${PAGE_LIMITS.messages.max}`)
-  }
-  const after = options.after ?? 0
-  if (!Number.isInteger(after) || after < 0) throw new ValidationError('after', 'must be the id of an audit entry')
+  const { since, after, limit } = validateAudit(options)
   const { rows } = await database.query<AuditEntry>(queries.listAudit, [since?.toISOString() ?? null, limit, after])
   return rows
 }

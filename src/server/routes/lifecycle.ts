@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { PAGE_LIMITS } from '../../model/limits.js'
 import { auditEntryToWire } from '../../protocol/convert.js'
 import { AuditPage, AuditQuery, ErasedUserSchema, ErrorSchema, UserParams } from '../../protocol/schemas.js'
 import type { Tracker } from '../../tracker/tracker.js'
@@ -54,7 +55,7 @@ export function lifecycleRoutes(tracker: Tracker) {
           ...(after !== undefined && { after: Number(after) }),
           ...(pageSize !== undefined && { limit: pageSize }),
         })
-        const full = entries.length === (pageSize ?? 100)
+        const full = entries.length === (pageSize ?? PAGE_LIMITS.messages.default)
         return { entries: entries.map(auditEntryToWire), next_after: full ? (entries.at(-1)?.id ?? null) : null }
       },
     )
