@@ -51,6 +51,12 @@ export interface Database extends Queryable {
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: { settings?: string }): Promise<T>
   /**
+   * One statement after `settings` (`set local …`), alone in a transaction of
+   * its own, in one round trip. A backend that cannot leaves it out, and the
+   * caller uses `transaction`.
+   */
+  queryWithSettings?<Row = Record<string, unknown>>(settings: string, sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>
+  /**
    * Calls `onPayload` with each `NOTIFY` on `channel`, from any connection,
    * once its transaction has committed. Resolves when listening has begun;
    * the function it returns stops. Missing on a backend without notifications.

@@ -19,9 +19,12 @@ export function withStatementTimeouts(database: Database, timeouts: StatementTim
   const settings = `set local lock_timeout = ${Math.trunc(timeouts.lockTimeoutMs)}; set local statement_timeout = ${Math.trunc(timeouts.statementTimeoutMs)}`
   // The settings travel with the `begin`: one round trip more than a bare statement, not two.
   const transaction = <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => database.transaction(fn, { settings })
+  const query: Queryable['query'] = database.queryWithSettings
+    ? (sql, params) => database.queryWithSettings!(settings, sql, params)
+    : (sql, params) => transaction((tx) => tx.query(sql, params))
   return {
     ...database,
-    query: (sql, params) => transaction((tx) => tx.query(sql, params)),
+    query,
     exec: (sql) => transaction((tx) => tx.exec(sql)),
     transaction,
     poolStats: database.poolStats?.bind(database),

@@ -102,7 +102,13 @@ describeEachBackend('session list filters', (backend) => {
             return target.query(sql, params)
           }
         }
-        // On PostgreSQL each statement runs in a transaction that bounds its waits: count what runs inside.
+        // On PostgreSQL each statement goes with the settings that bound its waits.
+        if (property === 'queryWithSettings' && target.queryWithSettings) {
+          return (settings: string, sql: string, params?: readonly unknown[]) => {
+            queries.push(sql)
+            return target.queryWithSettings!(settings, sql, params)
+          }
+        }
         if (property === 'transaction') {
           return <T>(fn: (tx: Queryable) => Promise<T>) =>
             target.transaction((tx) =>
