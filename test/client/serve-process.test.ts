@@ -52,7 +52,7 @@ describeEachBackend('client SDK against `parley serve`', (backend) => {
     expect(session).toMatchObject({ isActive: false, endedReason: 'hangup', messageCount: 100, metadata: { via: 'binary' } })
     // 100 messages at flushAt 25: four batches, plus one retry per fault.
     expect(messagePosts).toBe(4 + faults.length)
-    expect(await client.shutdown()).toEqual({ delivered: 100, pending: 0, dropped: 0, failed: 0 })
+    expect(await client.shutdown()).toEqual({ delivered: 100, pending: 0, dropped: 0, failed: 0, indeterminate: 0 })
   })
 
   it('a full queue refuses and counts, never silently', async () => {
@@ -69,7 +69,7 @@ describeEachBackend('client SDK against `parley serve`', (backend) => {
     const queued = Array.from({ length: 5 }, (_, index) => client.addMessage({ sessionId, role: 'user', content: `kept ${index}` }))
     await expect(client.addMessage({ sessionId, role: 'user', content: 'one too many' })).rejects.toBeInstanceOf(QueueFullError)
     expect(dropped).toEqual([1])
-    expect(await client.shutdown()).toEqual({ delivered: 5, pending: 0, dropped: 1, failed: 0 })
+    expect(await client.shutdown()).toEqual({ delivered: 5, pending: 0, dropped: 1, failed: 0, indeterminate: 0 })
     await Promise.all(queued)
     expect((await readBack(sessionId)).session.messageCount).toBe(5)
   })
@@ -86,6 +86,6 @@ describeEachBackend('client SDK against `parley serve`', (backend) => {
     const stored = await client.addMessages(Array.from({ length: 30 }, (_, index) => ({ sessionId, role: 'user' as const, content: `${index}` })))
     expect((await client.endSession(sessionId)).messageCount).toBe(30)
     expect((await readBack(sessionId)).messages).toEqual(stored)
-    expect(await client.shutdown()).toEqual({ delivered: 30, pending: 0, dropped: 0, failed: 0 })
+    expect(await client.shutdown()).toEqual({ delivered: 30, pending: 0, dropped: 0, failed: 0, indeterminate: 0 })
   })
 })
