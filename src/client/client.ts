@@ -49,7 +49,8 @@ export const CLIENT_DEFAULTS = {
   // Covers an ordinary restart (seconds) and a database outage of half a minute with room to spare.
   retryBudgetMs: 60_000,
   retryBaseMs: 100,
-  retryMaxMs: 10_000,
+  // Short enough that a batch waiting out a restart goes within seconds of the server's return.
+  retryMaxMs: 5_000,
   requestTimeoutMs: 30_000,
 } as const
 
@@ -79,7 +80,7 @@ export interface ParleyClientOptions {
   maxRetries?: number
   /** First backoff, doubled each retry, with full jitter (default 100 ms). */
   retryBaseMs?: number
-  /** Longest backoff between attempts (default 10 s); a server's `Retry-After` is obeyed even when longer. */
+  /** Longest backoff between attempts (default 5 s); a server's `Retry-After` is obeyed even when longer. */
   retryMaxMs?: number
   /** Abandon (and retry) an attempt without an answer after this long (default 30 s). */
   requestTimeoutMs?: number
