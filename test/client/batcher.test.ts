@@ -186,7 +186,7 @@ describe('what each caller gets back', () => {
   it('counts a batch whose answer was lost as indeterminate, not failed; an error that says nothing counts so too', async () => {
     const { queue, calls } = batcher({ flushAt: 1 })
     const [lost] = queue.enqueue(A, [wire('1', ID1)])
-    const [unexplained] = queue.enqueue(B, [wire('2', ID2)])
+    const [unexplained, nameless] = queue.enqueue(B, [wire('2', ID2), wire('3')])
     calls[0]!.reject(new NetworkError('NETWORK_ERROR', 'socket hang up').concerning([], 'indeterminate'))
     const cause = new Error('a bug')
     calls[1]!.reject(cause)
@@ -194,8 +194,12 @@ describe('what each caller gets back', () => {
     expect(first).toBeInstanceOf(NetworkError)
     expect(first).toMatchObject({ code: 'NETWORK_ERROR', messageIds: [ID1], outcome: 'indeterminate' })
     const second = ((await settled(unexplained!)) as { error: ParleyError }).error
-    expect(second).toMatchObject({ code: 'SEND_FAILED', messageIds: [ID2], outcome: 'indeterminate', cause })
-    expect(queue.stats()).toEqual({ delivered: 0, pending: 0, dropped: 0, failed: 0, indeterminate: 2 })
+    expect(second).toMatchObject({ code: 'SEND_FAILED', message: 'a bug', messageIds: [ID2], outcome: 'indeterminate', cause })
+    // A message without an id (the client always gives one) names none rather than a made-up one.
+    await vi.advanceTimersByTimeAsync(0)
+    calls[2]!.reject(cause)
+    expect(((await settled(nameless!)) as { error: ParleyError }).error.messageIds).toEqual([])
+    expect(queue.stats()).toEqual({ delivered: 0, pending: 0, dropped: 0, failed: 0, indeterminate: 3 })
   })
 })
 

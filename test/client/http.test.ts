@@ -275,6 +275,18 @@ describe('the outcome of a request that failed', () => {
     expect(error).toMatchObject({ outcome: 'not_stored' })
   })
 
+  it('only codes that mean "no connection was made" count as not sent', async () => {
+    const failing = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) })
+    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']) {
+      const { request } = http([failing(code)], { maxRetries: 0 })
+      expect((await run(request('POST', '/x', {}))).error).toMatchObject({ outcome: 'not_stored' })
+    }
+    for (const code of ['ECONNRESET', 'UND_ERR_SOCKET']) {
+      const { request } = http([failing(code)], { maxRetries: 0 })
+      expect((await run(request('POST', '/x', {}))).error).toMatchObject({ outcome: 'indeterminate' })
+    }
+  })
+
   it('indeterminate once any attempt may have arrived without its answer, whatever the later ones said', async () => {
     const { request } = http([new TypeError('fetch failed: other side closed'), refused(), wireError(503, 'LATER')])
     const { error } = await run(request('POST', '/x', {}))
