@@ -2,7 +2,7 @@
 // or after `flushIntervalMs`, one batch at a time per session (so the stored
 // order is the order of the calls), and the queue is bounded by count and bytes.
 import type { MessageInputWire, MessageWire } from '../protocol/schemas.js'
-import { ClientClosedError, QueueFullError } from '../model/errors.js'
+import { ClientClosedError, ParleyError, QueueFullError, type MessageOutcome } from '../model/errors.js'
 
 /** What the queue has done so far; `flush()` and `shutdown()` return it. */
 export interface DeliveryStats {
@@ -12,8 +12,14 @@ export interface DeliveryStats {
   pending: number
   /** Messages refused because the queue was full (their promises were rejected). */
   dropped: number
-  /** Messages whose batch failed after the retries (their promises were rejected). */
+  /** Messages refused, not stored: the server said no, or nothing reached it (their promises were rejected). */
   failed: number
+  /**
+   * Messages whose batch was sent but whose answer never came, after the
+   * retries (their promises were rejected with `outcome: 'indeterminate'`):
+   * maybe stored. Resending them with the same ids stores each once.
+   */
+  indeterminate: number
 }
 
 export interface BatcherOptions {
@@ -54,6 +60,7 @@ export class Batcher {
   #delivered = 0
   #dropped = 0
   #failed = 0
+  #indeterminate = 0
   #closed = false
 
   constructor(options: BatcherOptions) {
@@ -63,7 +70,8 @@ export class Batcher {
   /** Queues messages of one session; each promise settles when its batch is committed or fails. */
   enqueue(sessionId: string, wires: MessageInputWire[]): Promise<MessageWire>[] {
     if (this.#closed) {
-      return wires.map(() => Promise.reject(new ClientClosedError('CLIENT_CLOSED', 'the client was shut down; nothing more is accepted')))
+      const error = new ClientClosedError('CLIENT_CLOSED', 'the client was shut down; nothing more is accepted')
+      return wires.map((wire) => Promise.reject(concerning(error, wire, 'not_stored')))
     }
     const sized = wires.map((wire) => ({ wire, bytes: encoder.encode(JSON.stringify(wire)).length }))
     const bytes = sized.reduce((sum, { bytes }) => sum + bytes, 0)
@@ -74,7 +82,7 @@ export class Batcher {
       const error = new QueueFullError('QUEUE_FULL', `the client's queue is full (${this.#queuedMessages} messages, ${this.#queuedBytes} bytes waiting); the message was not queued`, {
         details: { queued_messages: this.#queuedMessages, queued_bytes: this.#queuedBytes, dropped: this.#dropped },
       })
-      return wires.map(() => Promise.reject(error))
+      return wires.map((wire) => Promise.reject(concerning(error, wire, 'not_stored')))
     }
     const queue = this.#queue(sessionId)
     const promises = sized.map(
@@ -112,12 +120,18 @@ export class Batcher {
     for (const queue of this.#sessions.values()) {
       clearTimeout(queue.timer)
       queue.timer = undefined
-      for (const entry of queue.waiting.splice(0)) entry.reject(error)
+      for (const entry of queue.waiting.splice(0)) entry.reject(concerning(error, entry.wire, 'not_stored'))
     }
   }
 
   stats(): DeliveryStats {
-    return { delivered: this.#delivered, pending: this.#queuedMessages, dropped: this.#dropped, failed: this.#failed }
+    return {
+      delivered: this.#delivered,
+      pending: this.#queuedMessages,
+      dropped: this.#dropped,
+      failed: this.#failed,
+      indeterminate: this.#indeterminate,
+    }
   }
 
   #queue(sessionId: string): SessionQueue {
@@ -170,8 +184,17 @@ export class Batcher {
       batch.forEach((entry, index) => entry.resolve(byId.get(entry.wire.id ?? '') ?? stored[index]!))
     } catch (error) {
       settle()
-      this.#failed += batch.length
-      for (const entry of batch) entry.reject(error)
+      // A sender that cannot say (an unexpected error) leaves the outcome open: resending is safe, skipping may lose.
+      const outcome = (error instanceof ParleyError && error.outcome) || 'indeterminate'
+      if (outcome === 'indeterminate') this.#indeterminate += batch.length
+      else this.#failed += batch.length
+      for (const entry of batch) entry.reject(concerning(error, entry.wire, outcome))
     }
   }
+}
+
+/** The error for one message: its class and code, naming the message's id and outcome. */
+function concerning(error: unknown, wire: MessageInputWire, outcome: MessageOutcome): ParleyError {
+  const parley = error instanceof ParleyError ? error : new ParleyError('SEND_FAILED', String((error as Error)?.message ?? error), { cause: error })
+  return parley.concerning(wire.id === undefined ? [] : [wire.id], outcome)
 }

@@ -29,7 +29,7 @@ import { validateMessages } from '../model/validate.js'
 import type { RedactedText } from '../model/redact.js'
 import { DEFAULT_LIMITS, MAX_BODY_BYTES, MAX_MESSAGES_PER_REQUEST, type Limits } from '../model/limits.js'
 import { Batcher, type DeliveryStats } from './batcher.js'
-import { ClientClosedError, ValidationError } from '../model/errors.js'
+import { ClientClosedError, ParleyError, ValidationError } from '../model/errors.js'
 import type { ExportFormatName } from '../model/export-formats.js'
 import { createHttp, type FetchLike, type Http } from './http.js'
 import { StreamSocket, type LiveEvent, type WebSocketConstructor } from './stream-socket.js'
@@ -45,9 +45,12 @@ export const CLIENT_DEFAULTS = {
   maxQueueBytes: 16 * 1024 * 1024,
   // Headroom under the server's body limit for the JSON around the messages.
   maxBatchBytes: Math.floor(MAX_BODY_BYTES * 0.75),
-  maxRetries: 5,
+  maxRetries: Number.POSITIVE_INFINITY,
+  // Covers an ordinary restart (seconds) and a database outage of half a minute with room to spare.
+  retryBudgetMs: 60_000,
   retryBaseMs: 100,
-  retryMaxMs: 10_000,
+  // Short enough that a batch waiting out a restart goes within seconds of the server's return.
+  retryMaxMs: 5_000,
   requestTimeoutMs: 30_000,
 } as const
 
@@ -66,11 +69,18 @@ export interface ParleyClientOptions {
   maxQueueBytes?: number
   /** Most bytes of JSON in one batch request (default 3 MiB; the server refuses bodies over 4 MiB). */
   maxBatchBytes?: number
-  /** Retries after a network error, 5xx or 429 (default 5); other 4xx are never retried. */
+  /**
+   * How long a request (a batch of messages, a session start or end) keeps
+   * being retried after a network error, 5xx or 429, from its first attempt
+   * (default 60 s, enough to ride out a server restart); other 4xx are never
+   * retried. A retry that could only start after the budget is not made.
+   */
+  retryBudgetMs?: number
+  /** Most retries of one request, within the budget (default: no count, only the budget). */
   maxRetries?: number
   /** First backoff, doubled each retry, with full jitter (default 100 ms). */
   retryBaseMs?: number
-  /** Longest wait between attempts, `Retry-After` included (default 10 s). */
+  /** Longest backoff between attempts (default 5 s); a server's `Retry-After` is obeyed even when longer. */
   retryMaxMs?: number
   /** Abandon (and retry) an attempt without an answer after this long (default 30 s). */
   requestTimeoutMs?: number
@@ -109,7 +119,10 @@ export type { DeliveryStats }
  * The Parley SDK for Node 20 and browsers: the tracker's methods and shapes
  * over the HTTP API, using only `fetch`. `addMessage` is batched per session
  * and resolves once its row is committed; retries never store a message twice
- * because each message gets its UUIDv7 id when it is queued.
+ * because each message gets its UUIDv7 id when it is queued. A rejection names
+ * its messages (`error.messageIds`) and says whether they may be stored
+ * (`error.outcome`: `indeterminate` or `not_stored`); resending them with
+ * those ids stores each once.
  *
  * @example
  * const parley = new ParleyClient({ baseUrl: 'http://127.0.0.1:8787', apiKey: process.env.PARLEY_KEY! })
@@ -143,6 +156,7 @@ export class ParleyClient {
       apiKey: options.apiKey,
       fetch: fetchImpl,
       maxRetries: settings.maxRetries,
+      retryBudgetMs: settings.retryBudgetMs,
       retryBaseMs: settings.retryBaseMs,
       retryMaxMs: settings.retryMaxMs,
       requestTimeoutMs: settings.requestTimeoutMs,
@@ -182,14 +196,31 @@ export class ParleyClient {
     return sessionFromWire(await this.#http<SessionWire>('POST', '/v1/sessions', body))
   }
 
-  /** Queues one message (with a UUIDv7 id unless given); resolves with the stored row once its batch is committed. */
+  /**
+   * Queues one message (with a UUIDv7 id unless given); resolves with the
+   * stored row once its batch is committed. A rejection keeps the error's
+   * class and carries `messageIds` (this message's id) and `outcome`.
+   *
+   * @example
+   * await parley.addMessage(input).catch((error) => {
+   *   // Safe to resend either way: the server stores an id once.
+   *   if (error.outcome === 'indeterminate') return parley.addMessage({ ...input, id: error.messageIds[0] })
+   *   throw error
+   * })
+   */
   async addMessage(input: AddMessageInput): Promise<Message> {
     const [wire] = this.#toWire([input])
     const [promise] = this.#batcher.enqueue(input.sessionId, [wire!])
     return storedMessageFromWire(await promise!)
   }
 
-  /** Queues messages in order (a session's messages all or none when the queue is full); resolves with the stored rows. */
+  /**
+   * Queues messages in order (a session's messages all or none when the queue
+   * is full); resolves with the stored rows. A rejection has the class of the
+   * first failure and names every message of the call that was not
+   * acknowledged (`messageIds`, in call order); `outcome` is `indeterminate`
+   * when any of them may be stored.
+   */
   async addMessages(inputs: readonly AddMessageInput[]): Promise<Message[]> {
     const wires = this.#toWire(inputs)
     const bySession = new Map<string, number[]>()
@@ -201,8 +232,14 @@ export class ParleyClient {
     }
     // Every promise is awaited so none rejects unobserved.
     const settled = await Promise.allSettled(promises)
-    const failed = settled.find((result) => result.status === 'rejected')
-    if (failed) throw failed.reason
+    const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason as ParleyError] : []))
+    if (failures.length > 0) {
+      const outcome = failures.some((failure) => failure.outcome === 'indeterminate') ? 'indeterminate' : 'not_stored'
+      throw failures[0]!.concerning(
+        failures.flatMap((failure) => failure.messageIds),
+        outcome,
+      )
+    }
     return settled.map((result) => storedMessageFromWire((result as PromiseFulfilledResult<MessageWire>).value))
   }
 
@@ -342,11 +379,21 @@ export class ParleyClient {
     return this.#batcher.stats()
   }
 
-  /** Checks the messages as the library would (all or none queued) and gives each its id. */
+  /**
+   * Gives each message its id (before anything else, so that every rejection
+   * can name it), then checks them as the library would: all or none queued.
+   */
   #toWire(inputs: readonly AddMessageInput[]): MessageInputWire[] {
-    const masked = this.#mask && Array.isArray(inputs) ? inputs.map((input) => maskedInput(input, this.#mask!)) : inputs
-    const valid = validateMessages(masked, this.#limits)
-    return masked.map((input, index) => messageInputToWire({ ...input, id: valid[index]!.id }))
+    const identified = Array.isArray(inputs) ? inputs.map(withId) : inputs
+    try {
+      const masked = this.#mask && Array.isArray(identified) ? identified.map((input) => maskedInput(input, this.#mask!)) : identified
+      const valid = validateMessages(masked, this.#limits)
+      return masked.map((input, index) => messageInputToWire({ ...input, id: valid[index]!.id }))
+    } catch (error) {
+      if (!(error instanceof ParleyError)) throw error
+      const ids = Array.isArray(identified) ? identified.flatMap((input) => (typeof input?.id === 'string' ? [input.id] : [])) : []
+      throw error.concerning(ids, 'not_stored')
+    }
   }
 }
 
@@ -365,6 +412,12 @@ function maskedInput(input: AddMessageInput, mask: NonNullable<ParleyClientOptio
   if (result.redacted.length === 0) return { ...input, content: result.text }
   const metadata = input.metadata ?? {}
   return { ...input, content: result.text, metadata: { ...metadata, redacted: [...result.redacted] } }
+}
+
+/** The message with a new UUIDv7 id when it has none (anything that is not a message is left for validation to name). */
+function withId(input: AddMessageInput): AddMessageInput {
+  if (typeof input !== 'object' || input === null || input.id !== undefined) return input
+  return { ...input, id: timeOrderedId() }
 }
 
 function definedOnly<T extends object>(object: T): Partial<T> {

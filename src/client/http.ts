@@ -1,18 +1,14 @@
-// One request to the server, retried on network errors, 5xx and 429.
-import { backoffDelay, parseRetryAfter, sleep } from './backoff.js'
+// One request to the server, retried on network errors, 5xx and 429 within a
+// retry budget; its error says whether the request may have taken effect.
+import { parseRetryAfter, retryAfterFromDetails, retrySchedule, sleep, type RetryPolicy } from './backoff.js'
 import { errorFromWire, NetworkError, type ParleyError } from '../model/errors.js'
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
 
-export interface HttpOptions {
+export interface HttpOptions extends RetryPolicy {
   baseUrl: string
   apiKey: string
   fetch: FetchLike
-  /** Retries after the first attempt. */
-  maxRetries: number
-  retryBaseMs: number
-  /** Longest wait between attempts, also for a longer `Retry-After`. */
-  retryMaxMs: number
   /** An attempt without an answer by then is abandoned and counts as a network error. */
   requestTimeoutMs: number
 }
@@ -25,10 +21,22 @@ function retryable(status: number): boolean {
   return status === 429 || status >= 500
 }
 
+// Failures that happen before a byte of the request leaves (Node's codes; browsers name none).
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+
+/** Whether a fetch that threw may have delivered the request: yes, unless the connection was never made. */
+function maybeDelivered(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code
+  return !(typeof code === 'string' && NOT_SENT_CODES.has(code))
+}
+
 /**
- * Requests that retry with exponential backoff and jitter (honouring
- * `Retry-After`) and throw the library's typed errors. Only idempotent
- * requests go through it: the client gives every session and message an id.
+ * Requests that retry with exponential backoff and jitter, honouring
+ * `Retry-After`, for as long as the retry budget lasts, and throw the
+ * library's typed errors with `outcome`: `indeterminate` when some attempt
+ * may have reached the server without its answer coming back, else
+ * `not_stored`. Only idempotent requests go through it: the client gives
+ * every session and message an id.
  */
 export function createHttp(options: HttpOptions): Http {
   const base = options.baseUrl.replace(/\/+$/, '')
@@ -42,9 +50,11 @@ export function createHttp(options: HttpOptions): Http {
       },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     }
-    for (let attempt = 0; ; attempt++) {
+    const nextWait = retrySchedule(options)
+    let unanswered = false
+    for (;;) {
       let failure: ParleyError
-      let wait: number | undefined
+      let retryAfterMs: number | undefined
       let response: Response | undefined
       let text = ''
       try {
@@ -54,6 +64,7 @@ export function createHttp(options: HttpOptions): Http {
         // No answer arrived (connection refused or reset, aborted), or its body broke
         // off: either way there is no answer to read, so it is retried like one.
         response = undefined
+        unanswered ||= maybeDelivered(error)
         failure = new NetworkError('NETWORK_ERROR', `could not reach ${base}: ${(error as Error)?.message ?? String(error)}`, { cause: error })
       }
       if (response !== undefined) {
@@ -61,13 +72,18 @@ export function createHttp(options: HttpOptions): Http {
         const data = text === '' ? undefined : safeJson(text)
         if (response.ok) return data as T
         failure = errorFromWire(response.status, data)
-        if (!retryable(response.status)) throw failure
-        wait = parseRetryAfter(response.headers.get('retry-after'))
+        if (!retryable(response.status)) throw withOutcome(failure, unanswered)
+        retryAfterMs = parseRetryAfter(response.headers.get('retry-after')) ?? retryAfterFromDetails(failure.details)
       }
-      if (attempt >= options.maxRetries) throw failure!
-      await sleep(Math.min(options.retryMaxMs, wait ?? backoffDelay(attempt, options.retryBaseMs, options.retryMaxMs)))
+      const wait = nextWait(retryAfterMs)
+      if (wait === undefined) throw withOutcome(failure!, unanswered)
+      await sleep(wait)
     }
   }
+}
+
+function withOutcome(error: ParleyError, unanswered: boolean): ParleyError {
+  return error.concerning(error.messageIds, unanswered ? 'indeterminate' : 'not_stored')
 }
 
 function safeJson(text: string): unknown {

@@ -15,6 +15,7 @@ export {
   QueueFullError,
   ClientClosedError,
   NetworkError,
+  type MessageOutcome,
 } from '../model/errors.js'
 export type { FetchLike } from './http.js'
 export type { SchemaReport } from './reads.js'

@@ -4,7 +4,7 @@ import { storedMessageFromWire } from '../protocol/convert.js'
 import type { AckFrame, ServerFrame, TopicWire } from '../protocol/stream-frames.js'
 import type { Message } from '../model/types.js'
 import { backoffDelay } from './backoff.js'
-import { ClientClosedError, errorFromWire, type ParleyError } from '../model/errors.js'
+import { ClientClosedError, errorFromWire, ParleyError } from '../model/errors.js'
 
 /** What a subscriber receives, in the library's camelCase shapes. */
 export type LiveEvent =
@@ -108,33 +108,45 @@ export class StreamSocket {
   /**
    * Sends one frame (connecting and authenticating first) and resolves with its
    * ack once the server committed; rejects with the typed error of an error
-   * frame, or `STREAM_CLOSED` when the socket closed before the answer.
+   * frame, or `STREAM_CLOSED` when the socket closed before the answer. The
+   * error's `outcome` is `indeterminate` once the frame went out unanswered,
+   * else `not_stored`.
    */
   async request(frame: Record<string, unknown>): Promise<AckFrame> {
-    if (this.#closed) throw new ClientClosedError('CLIENT_CLOSED', 'the client was shut down')
+    if (this.#closed) throw new ClientClosedError('CLIENT_CLOSED', 'the client was shut down').concerning([], 'not_stored')
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeoutMs = this.#options.requestTimeoutMs
+    const progress = { sent: false, abandoned: false }
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ClientClosedError('STREAM_TIMEOUT', `no answer on the live connection within ${timeoutMs} ms`)), timeoutMs)
+      timer = setTimeout(() => {
+        progress.abandoned = true
+        reject(new ClientClosedError('STREAM_TIMEOUT', `no answer on the live connection within ${timeoutMs} ms`))
+      }, timeoutMs)
     })
-    const answered = this.#send(frame)
+    const answered = this.#send(frame, progress)
     answered.catch(() => {})
     try {
       return await Promise.race([answered, timedOut])
     } catch (error) {
       // A socket that leaves a frame unanswered is not trusted with the next one.
       if (error instanceof ClientClosedError && error.code === 'STREAM_TIMEOUT') this.#socket?.close()
-      throw error
+      const parley = error instanceof ParleyError ? error : new ClientClosedError('STREAM_CLOSED', String(error), { cause: error })
+      // An error frame is the server's answer: it stored nothing.
+      const outcome = progress.sent && !(error instanceof ParleyError && error.outcome === 'not_stored') ? 'indeterminate' : 'not_stored'
+      throw parley.concerning([], outcome)
     } finally {
       clearTimeout(timer)
     }
   }
 
-  async #send(frame: Record<string, unknown>): Promise<AckFrame> {
+  async #send(frame: Record<string, unknown>, progress: { sent: boolean; abandoned: boolean }): Promise<AckFrame> {
     await this.#connect()
+    // Given up on while connecting: sending it now would only make its outcome unknowable.
+    if (progress.abandoned) throw new ClientClosedError('STREAM_TIMEOUT', 'abandoned before it was sent')
     const ref = this.#nextRef++
     const done = new Promise<AckFrame>((resolve, reject) => this.#waiters.set(ref, { resolve, reject }))
     this.#socket!.send(JSON.stringify({ ...frame, ref }))
+    progress.sent = true
     return done
   }
 
@@ -183,7 +195,7 @@ export class StreamSocket {
       if (!waiter) return
       this.#waiters.delete(frame.ref as number)
       if (frame.type === 'ack') waiter.resolve(frame)
-      else waiter.reject(errorFromWire(frame.status, { error: frame.error }))
+      else waiter.reject(errorFromWire(frame.status, { error: frame.error }).concerning([], 'not_stored'))
       return
     }
     const event = eventFromFrame(frame)

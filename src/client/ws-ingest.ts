@@ -1,34 +1,39 @@
 // Ingest over the WebSocket: a batch is one `message.add` frame, acked after
-// commit. When the socket drops before the ack the frame is sent again on a new
-// socket (same ids, so nothing is stored twice), with backoff.
+// commit. When the socket drops before the ack, or the server refuses the frame
+// for now (503, 429), the frame is sent again on a new socket (same ids, so
+// nothing is stored twice), after backoff or the error frame's Retry-After,
+// for as long as the retry budget lasts.
 import type { MessageInputWire, MessageWire } from '../protocol/schemas.js'
-import { backoffDelay, sleep } from './backoff.js'
-import { ClientClosedError, RateLimitedError, UnavailableError } from '../model/errors.js'
+import { retryAfterFromDetails, retrySchedule, sleep, type RetryPolicy } from './backoff.js'
+import { ClientClosedError, ParleyError, RateLimitedError, UnavailableError } from '../model/errors.js'
 import type { StreamSocket } from './stream-socket.js'
-
-export interface WsIngestOptions {
-  maxRetries: number
-  retryBaseMs: number
-  retryMaxMs: number
-}
 
 /** Whether the frame may be sent again: the socket dropped or went silent, or the server was briefly unable. */
 function retryable(error: unknown): boolean {
   if (error instanceof ClientClosedError) return error.code === 'STREAM_CLOSED' || error.code === 'STREAM_TIMEOUT'
-  return error instanceof UnavailableError || error instanceof RateLimitedError
+  // A bare ParleyError is a 5xx other than 503: retried, as over HTTP.
+  return error instanceof UnavailableError || error instanceof RateLimitedError || (error instanceof ParleyError && error.constructor === ParleyError)
 }
 
-/** A batch sender for the `Batcher` over the client's socket. */
-export function wsSender(feed: StreamSocket, options: WsIngestOptions) {
+/**
+ * A batch sender for the `Batcher` over the client's socket. Its error's
+ * `outcome` is `indeterminate` when any attempt went out without an answer.
+ */
+export function wsSender(feed: StreamSocket, policy: RetryPolicy) {
   return async (sessionId: string, messages: MessageInputWire[]): Promise<MessageWire[]> => {
-    for (let attempt = 0; ; attempt++) {
+    const nextWait = retrySchedule(policy)
+    let unanswered = false
+    for (;;) {
       try {
         const ack = await feed.request({ type: 'message.add', session_id: sessionId, messages })
         if (!('messages' in ack)) throw new UnavailableError('UNEXPECTED_ACK', 'the server acknowledged message.add without messages')
         return ack.messages
       } catch (error) {
-        if (!retryable(error) || attempt >= options.maxRetries) throw error
-        await sleep(backoffDelay(attempt, options.retryBaseMs, options.retryMaxMs))
+        const failure = error instanceof ParleyError ? error : new ParleyError('SEND_FAILED', String(error), { cause: error })
+        unanswered ||= failure.outcome !== 'not_stored'
+        const wait = retryable(failure) ? nextWait(retryAfterFromDetails(failure.details)) : undefined
+        if (wait === undefined) throw failure.concerning([], unanswered ? 'indeterminate' : 'not_stored')
+        await sleep(wait)
       }
     }
   }

@@ -1,4 +1,11 @@
 /**
+ * What a failed write means for its messages: `indeterminate` when a request
+ * was sent and its answer never came (they may be stored), `not_stored` when
+ * the server (or the client, before sending) refused them.
+ */
+export type MessageOutcome = 'indeterminate' | 'not_stored'
+
+/**
  * Every error Parley throws on purpose is a `ParleyError` with a stable string
  * `code`. Each subclass stands for one HTTP status (`status`), the same in the
  * library, on the server and in the SDK, which rebuilds it with
@@ -9,6 +16,10 @@ export class ParleyError extends Error {
   static readonly status: number = 500
   readonly code: string
   readonly details: Record<string, unknown>
+  /** On a rejection of the SDK's `addMessage(s)`: the ids of the messages it concerns (resend them with these ids). Else empty. */
+  declare readonly messageIds: readonly string[]
+  /** On a rejection of the SDK's `addMessage(s)` (and on any SDK request that failed): whether they may be stored. */
+  declare readonly outcome: MessageOutcome | undefined
 
   constructor(code: string, message: string, options: { details?: Record<string, unknown>; cause?: unknown } = {}) {
     super(message, { cause: options.cause })
@@ -21,7 +32,21 @@ export class ParleyError extends Error {
   get status(): number {
     return (this.constructor as typeof ParleyError).status
   }
+
+  /** The same error (same class, code, details and cause), naming the messages it concerns and their outcome. */
+  concerning(messageIds: readonly string[], outcome: MessageOutcome): this {
+    const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this)) as this
+    return Object.defineProperties(copy, {
+      messageIds: { value: Object.freeze([...messageIds]), enumerable: true, configurable: true },
+      outcome: { value: outcome, enumerable: true, configurable: true },
+    })
+  }
 }
+// Read through the prototype, so errors that concern no message carry no own fields for them.
+Object.defineProperties(ParleyError.prototype, {
+  messageIds: { value: Object.freeze([]) },
+  outcome: { value: undefined },
+})
 
 /** Bad input: `field` names the offending field, `reason` says what is wrong with it. Nothing was stored. */
 export class ValidationError extends ParleyError {

@@ -4,11 +4,13 @@
 // settled, and what close, drain and abandon do to waiting messages.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Batcher, type BatcherOptions } from '../../src/client/batcher.js'
-import { ClientClosedError, QueueFullError } from '../../src/model/errors.js'
+import { ClientClosedError, NetworkError, ParleyError, QueueFullError, UnavailableError } from '../../src/model/errors.js'
 import type { MessageInputWire, MessageWire } from '../../src/protocol/schemas.js'
 
 const A = '0192f3a4-7b1c-7d2e-8f90-a1b2c3d4e5f6'
 const B = '0192f3a4-7b1c-7d2e-8f90-a1b2c3d4e5f7'
+const ID1 = '0192f3a4-7b1c-7d2e-8f90-00000000000a'
+const ID2 = '0192f3a4-7b1c-7d2e-8f90-00000000000b'
 
 interface Call {
   sessionId: string
@@ -165,16 +167,39 @@ describe('what each caller gets back', () => {
     expect((await Promise.all(promises)).map((row) => row.id)).toEqual(['r0', 'r1', 'r2'])
   })
 
-  it('the error of its batch when the batch fails, and only its batch', async () => {
+  it('the error of its batch when the batch fails, and only its batch: same class and code, its own id, the outcome', async () => {
     const { queue, calls } = batcher({ flushAt: 2 })
-    const failing = queue.enqueue(A, [wire('1'), wire('2')])
+    const failing = queue.enqueue(A, [wire('1', ID1), wire('2', ID2)])
     const other = queue.enqueue(B, [wire('3'), wire('4')])
-    const error = new Error('server down')
-    calls[0]!.reject(error)
+    calls[0]!.reject(new UnavailableError('DATABASE_UNAVAILABLE', 'down').concerning([], 'not_stored'))
     calls[1]!.resolve()
-    expect(await Promise.all(failing.map(settled))).toEqual([{ error }, { error }])
+    const errors = (await Promise.all(failing.map(settled))).map((outcome) => (outcome as { error: UnavailableError }).error)
+    for (const error of errors) expect(error).toBeInstanceOf(UnavailableError)
+    expect(errors.map(({ code, messageIds, outcome }) => ({ code, messageIds, outcome }))).toEqual([
+      { code: 'DATABASE_UNAVAILABLE', messageIds: [ID1], outcome: 'not_stored' },
+      { code: 'DATABASE_UNAVAILABLE', messageIds: [ID2], outcome: 'not_stored' },
+    ])
     expect((await Promise.all(other)).map((row) => row.content)).toEqual(['3', '4'])
-    expect(queue.stats()).toEqual({ delivered: 2, pending: 0, dropped: 0, failed: 2 })
+    expect(queue.stats()).toEqual({ delivered: 2, pending: 0, dropped: 0, failed: 2, indeterminate: 0 })
+  })
+
+  it('counts a batch whose answer was lost as indeterminate, not failed; an error that says nothing counts so too', async () => {
+    const { queue, calls } = batcher({ flushAt: 1 })
+    const [lost] = queue.enqueue(A, [wire('1', ID1)])
+    const [unexplained, nameless] = queue.enqueue(B, [wire('2', ID2), wire('3')])
+    calls[0]!.reject(new NetworkError('NETWORK_ERROR', 'socket hang up').concerning([], 'indeterminate'))
+    const cause = new Error('a bug')
+    calls[1]!.reject(cause)
+    const first = ((await settled(lost!)) as { error: NetworkError }).error
+    expect(first).toBeInstanceOf(NetworkError)
+    expect(first).toMatchObject({ code: 'NETWORK_ERROR', messageIds: [ID1], outcome: 'indeterminate' })
+    const second = ((await settled(unexplained!)) as { error: ParleyError }).error
+    expect(second).toMatchObject({ code: 'SEND_FAILED', message: 'a bug', messageIds: [ID2], outcome: 'indeterminate', cause })
+    // A message without an id (the client always gives one) names none rather than a made-up one.
+    await vi.advanceTimersByTimeAsync(0)
+    calls[2]!.reject(cause)
+    expect(((await settled(nameless!)) as { error: ParleyError }).error.messageIds).toEqual([])
+    expect(queue.stats()).toEqual({ delivered: 0, pending: 0, dropped: 0, failed: 0, indeterminate: 3 })
   })
 })
 
@@ -183,19 +208,23 @@ describe('a bounded queue', () => {
     const dropped: number[] = []
     const { queue } = batcher({ maxQueueMessages: 3, flushAt: 10, onDropped: (count) => dropped.push(count) })
     queue.enqueue(A, [wire('1'), wire('2')])
-    const refused = queue.enqueue(B, [wire('3'), wire('4')])
+    const refused = queue.enqueue(B, [wire('3', ID1), wire('4', ID2)])
     expect(refused).toHaveLength(2)
     const outcomes = await Promise.all(refused.map(settled))
     for (const outcome of outcomes) expect((outcome as { error: unknown }).error).toBeInstanceOf(QueueFullError)
     const error = (outcomes[0] as { error: QueueFullError }).error
     expect(error.code).toBe('QUEUE_FULL')
+    expect(outcomes.map((outcome) => (outcome as { error: QueueFullError }).error)).toMatchObject([
+      { messageIds: [ID1], outcome: 'not_stored' },
+      { messageIds: [ID2], outcome: 'not_stored' },
+    ])
     expect(error.message).toBe("the client's queue is full (2 messages, " + `${bytes(wire('1')) + bytes(wire('2'))} bytes waiting); the message was not queued`)
     expect(error.details).toMatchObject({ queued_messages: 2, dropped: 2 })
     expect(dropped).toEqual([2])
     queue.enqueue(B, [wire('3')]) // exactly full
-    expect(queue.stats()).toEqual({ delivered: 0, pending: 3, dropped: 2, failed: 0 })
+    expect(queue.stats()).toEqual({ delivered: 0, pending: 3, dropped: 2, failed: 0, indeterminate: 0 })
     void settled(queue.enqueue(B, [wire('4')])[0]!)
-    expect(queue.stats()).toEqual({ delivered: 0, pending: 3, dropped: 3, failed: 0 })
+    expect(queue.stats()).toEqual({ delivered: 0, pending: 3, dropped: 3, failed: 0, indeterminate: 0 })
     expect(dropped).toEqual([2, 1])
   })
 
@@ -218,11 +247,11 @@ describe('a bounded queue', () => {
     await Promise.all(first)
     const second = queue.enqueue(A, [wire('c'), wire('d')])
     expect(calls).toHaveLength(2) // accepted, so sent
-    calls[1]!.reject(new Error('lost'))
+    calls[1]!.reject(new UnavailableError('DATABASE_UNAVAILABLE', 'lost').concerning([], 'not_stored'))
     await Promise.all(second.map(settled))
     queue.enqueue(A, [wire('e'), wire('f')])
     expect(calls).toHaveLength(3)
-    expect(queue.stats()).toEqual({ delivered: 2, pending: 2, dropped: 0, failed: 2 })
+    expect(queue.stats()).toEqual({ delivered: 2, pending: 2, dropped: 0, failed: 2, indeterminate: 0 })
   })
 
   it('still refuses a byte over maxQueueBytes after batches came and went', async () => {
@@ -236,7 +265,7 @@ describe('a bounded queue', () => {
     queue.enqueue(A, [wire('c')])
     const over = await settled(queue.enqueue(A, [wire('dd')])[0]!)
     expect((over as { error: unknown }).error).toBeInstanceOf(QueueFullError)
-    expect(queue.stats()).toEqual({ delivered: 4, pending: 1, dropped: 1, failed: 0 })
+    expect(queue.stats()).toEqual({ delivered: 4, pending: 1, dropped: 1, failed: 0, indeterminate: 0 })
   })
 
   it('keeps a message in flight counted until its batch settles', async () => {
@@ -265,7 +294,7 @@ describe('drain, close and abandon', () => {
     calls[1]!.resolve()
     await drain
     expect((await Promise.all(promises)).map((row) => row.content)).toEqual(['1', '2', '3'])
-    expect(queue.stats()).toEqual({ delivered: 3, pending: 1, dropped: 0, failed: 0 }) // B still waits for its interval
+    expect(queue.stats()).toEqual({ delivered: 3, pending: 1, dropped: 0, failed: 0, indeterminate: 0 }) // B still waits for its interval
   })
 
   it('drainSession of a session with nothing queued resolves at once', async () => {
@@ -280,14 +309,18 @@ describe('drain, close and abandon', () => {
     const drain = queue.drain()
     expect(calls.map((call) => call.sessionId)).toEqual([A, B])
     for (const call of calls) call.resolve()
-    expect(await drain).toEqual({ delivered: 2, pending: 0, dropped: 0, failed: 0 })
+    expect(await drain).toEqual({ delivered: 2, pending: 0, dropped: 0, failed: 0, indeterminate: 0 })
   })
 
   it('after close refuses every new message with CLIENT_CLOSED, and still sends what was queued', async () => {
     const { queue, calls } = batcher()
     const [queued] = queue.enqueue(A, [wire('1')])
     queue.close()
-    const refused = await Promise.all(queue.enqueue(A, [wire('2'), wire('3')]).map(settled))
+    const refused = await Promise.all(queue.enqueue(A, [wire('2', ID1), wire('3', ID2)]).map(settled))
+    expect(refused.map((outcome) => (outcome as { error: ClientClosedError }).error)).toMatchObject([
+      { messageIds: [ID1], outcome: 'not_stored' },
+      { messageIds: [ID2], outcome: 'not_stored' },
+    ])
     for (const outcome of refused) {
       expect((outcome as { error: ClientClosedError }).error).toBeInstanceOf(ClientClosedError)
       expect((outcome as { error: ClientClosedError }).error.code).toBe('CLIENT_CLOSED')
@@ -295,22 +328,26 @@ describe('drain, close and abandon', () => {
     }
     const drain = queue.drain()
     calls[0]!.resolve()
-    expect(await drain).toEqual({ delivered: 1, pending: 0, dropped: 0, failed: 0 })
+    expect(await drain).toEqual({ delivered: 1, pending: 0, dropped: 0, failed: 0, indeterminate: 0 })
     await expect(queued).resolves.toMatchObject({ content: '1' })
   })
 
   it('abandonWaiting rejects what has not been sent and sends nothing more; those stay pending', async () => {
     const { queue, calls } = batcher({ flushAt: 2 })
     const inFlight = queue.enqueue(A, [wire('1'), wire('2')])
-    const waiting = queue.enqueue(A, [wire('3')])
-    const other = queue.enqueue(B, [wire('4')])
-    const error = new Error('shut down')
-    queue.abandonWaiting(error)
-    expect(await Promise.all([...waiting, ...other].map(settled))).toEqual([{ error }, { error }])
+    const waiting = queue.enqueue(A, [wire('3', ID1)])
+    const other = queue.enqueue(B, [wire('4', ID2)])
+    queue.abandonWaiting(new ClientClosedError('CLIENT_CLOSED', 'shut down'))
+    const abandoned = (await Promise.all([...waiting, ...other].map(settled))).map((outcome) => (outcome as { error: ClientClosedError }).error)
+    for (const error of abandoned) expect(error).toBeInstanceOf(ClientClosedError)
+    expect(abandoned).toMatchObject([
+      { code: 'CLIENT_CLOSED', messageIds: [ID1], outcome: 'not_stored' },
+      { code: 'CLIENT_CLOSED', messageIds: [ID2], outcome: 'not_stored' },
+    ])
     await vi.advanceTimersByTimeAsync(1000)
     expect(calls).toHaveLength(1)
     calls[0]!.resolve()
     await Promise.all(inFlight)
-    expect(queue.stats()).toEqual({ delivered: 2, pending: 2, dropped: 0, failed: 0 })
+    expect(queue.stats()).toEqual({ delivered: 2, pending: 2, dropped: 0, failed: 0, indeterminate: 0 })
   })
 })

@@ -54,7 +54,7 @@ describeEachBackend('client SDK', (backend) => {
     const page = await parley.listSessions({ userId, active: false })
     expect(page.sessions.map((row) => row.sessionId)).toEqual([session.sessionId])
     expect(page.sessions[0]).toMatchObject({ endedReason: 'hangup', messageCount: 4 })
-    expect(await parley.shutdown()).toEqual({ delivered: 4, pending: 0, dropped: 0, failed: 0 })
+    expect(await parley.shutdown()).toEqual({ delivered: 4, pending: 0, dropped: 0, failed: 0, indeterminate: 0 })
   })
 
   it('batches many addMessage calls into few POSTs, in call order', async () => {
@@ -137,7 +137,7 @@ describeEachBackend('client SDK', (backend) => {
     }
     const batch = [{ sessionId, role: 'user' as const, content: 'ok' }, { sessionId, role: 'user' as const, content: 42 as never }]
     await expect(parley.addMessages(batch)).rejects.toMatchObject({ field: 'messages[1].content' })
-    expect(await parley.flush()).toEqual({ delivered: 0, pending: 0, dropped: 0, failed: 0 })
+    expect(await parley.flush()).toEqual({ delivered: 0, pending: 0, dropped: 0, failed: 0, indeterminate: 0 })
     expect(recorder.posts('/messages')).toHaveLength(0)
     expect((await server.tracker.getSession(sessionId)).messageCount).toBe(0)
   })
@@ -210,7 +210,7 @@ describeEachBackend('client SDK', (backend) => {
     // The first three wait for the flush (the interval is long); the refused two are rejected at once.
     const flushed = await parley.flush()
     const results = await settling
-    expect(flushed).toEqual({ delivered: 3, pending: 0, dropped: 2, failed: 0 })
+    expect(flushed).toEqual({ delivered: 3, pending: 0, dropped: 2, failed: 0, indeterminate: 0 })
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected'])
     const refusal = (results[3] as PromiseRejectedResult).reason
     expect(refusal).toBeInstanceOf(QueueFullError)
@@ -224,7 +224,7 @@ describeEachBackend('client SDK', (backend) => {
     const { sessionId } = await parley.startSession()
     const first = parley.addMessage({ sessionId, role: 'user', content: 'x'.repeat(600) })
     await expect(parley.addMessage({ sessionId, role: 'user', content: 'y'.repeat(600) })).rejects.toBeInstanceOf(QueueFullError)
-    expect(await parley.flush()).toEqual({ delivered: 1, pending: 0, dropped: 1, failed: 0 })
+    expect(await parley.flush()).toEqual({ delivered: 1, pending: 0, dropped: 1, failed: 0, indeterminate: 0 })
     await first
   })
 
@@ -254,7 +254,7 @@ describeEachBackend('client SDK', (backend) => {
     await expect(refused).rejects.toBeInstanceOf(QueueFullError)
 
     const report = await parley.shutdown({ timeoutMs: 200 })
-    expect(report).toEqual({ delivered: 2, pending: 4, dropped: 1, failed: 0 })
+    expect(report).toEqual({ delivered: 2, pending: 4, dropped: 1, failed: 0, indeterminate: 0 })
     // 3 and 4 are in flight (their promises settle with the answer); 5 and 6 were never sent.
     await expect(inFlight[2]).rejects.toBeInstanceOf(ClientClosedError)
     await expect(inFlight[3]).rejects.toBeInstanceOf(ClientClosedError)

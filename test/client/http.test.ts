@@ -49,6 +49,7 @@ function http(answers: Answer[], options: Partial<HttpOptions> = {}) {
     apiKey: 'key-1',
     fetch: fake.fetch,
     maxRetries: 2,
+    retryBudgetMs: 60_000,
     retryBaseMs: 100,
     retryMaxMs: 1000,
     requestTimeoutMs: 5000,
@@ -170,18 +171,33 @@ describe('retries', () => {
     expect(sent.map((request) => request.at)).toEqual([0, 300, 900, 1900, 2900])
   })
 
-  it('waits as long as Retry-After says, but never longer than retryMaxMs', async () => {
-    const { request, sent } = http([wireError(429, 'R', {}), json(200, {})].map((answer, index) =>
-      index === 0 ? new Response(JSON.stringify({ error: { code: 'R' } }), { status: 429, headers: { 'retry-after': '0.5' } }) : answer,
-    ))
+  it('obeys Retry-After, longer than retryMaxMs too, with at most a fifth added as jitter', async () => {
+    const { request, sent } = http([new Response(JSON.stringify({ error: { code: 'R' } }), { status: 429, headers: { 'retry-after': '0.5' } }), json(200, {})])
     await run(request('GET', '/x'))
-    expect(sent.map((request) => request.at)).toEqual([0, 500])
-    const capped = http([new Response('', { status: 503, headers: { 'retry-after': '120' } }), json(200, {})])
-    await run(capped.request('GET', '/x'))
-    const [first, second] = capped.sent.map((request) => request.at)
-    expect(second! - first!).toBe(1000)
+    expect(sent.map((request) => request.at)).toEqual([0, 600]) // Math.random() is 1 here
+    const long = http([new Response('', { status: 503, headers: { 'retry-after': '20' } }), json(200, {})])
+    await run(long.request('GET', '/x'))
+    const [first, second] = long.sent.map((request) => request.at)
+    expect(second! - first!).toBe(24_000)
   })
 
+  it('reads the wait from details.retry_after_seconds when the header is missing', async () => {
+    const { request, sent } = http([wireError(503, 'DATABASE_UNAVAILABLE', { retry_after_seconds: 2 }), json(200, {})])
+    await run(request('GET', '/x'))
+    expect(sent.map((request) => request.at)).toEqual([0, 2400])
+  })
+
+  it('stops retrying when the next attempt would start after retryBudgetMs, and says so at once for a longer Retry-After', async () => {
+    const failing = Array.from({ length: 50 }, () => wireError(500))
+    const { request, sent } = http(failing, { maxRetries: Number.POSITIVE_INFINITY, retryBudgetMs: 3000, retryBaseMs: 1000, retryMaxMs: 1000 })
+    const { error } = await run(request('GET', '/x'))
+    expect(error).toBeInstanceOf(ParleyError)
+    expect(sent.map((request) => request.at)).toEqual([0, 1000, 2000, 3000])
+    const refused = http([new Response('', { status: 503, headers: { 'retry-after': '120' } })], { retryBudgetMs: 60_000 })
+    const outcome = await run(refused.request('GET', '/x'))
+    expect(outcome.error).toBeInstanceOf(UnavailableError)
+    expect(refused.sent).toHaveLength(1)
+  })
   it('a network error becomes NetworkError naming the server and the cause, after the retries', async () => {
     const cause = new TypeError('connect ECONNREFUSED')
     const { request, sent } = http([cause, cause, cause])
@@ -202,6 +218,7 @@ describe('retries', () => {
         throw 'refused'
       },
       maxRetries: 0,
+      retryBudgetMs: 1000,
       retryBaseMs: 1,
       retryMaxMs: 1,
       requestTimeoutMs: 1000,
@@ -215,6 +232,7 @@ describe('retries', () => {
         throw undefined
       },
       maxRetries: 0,
+      retryBudgetMs: 1000,
       retryBaseMs: 1,
       retryMaxMs: 1,
       requestTimeoutMs: 1000,
@@ -236,6 +254,44 @@ describe('retries', () => {
     const { request, sent } = http([broken, json(200, { ok: 1 })])
     expect((await run(request('GET', '/x'))).value).toEqual({ ok: 1 })
     expect(sent).toHaveLength(2)
+  })
+})
+
+describe('the outcome of a request that failed', () => {
+  const refused = () => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })
+
+  it('not_stored when every attempt was answered (the server stores nothing when it answers an error)', async () => {
+    const { request } = http([wireError(503), wireError(503), wireError(503)])
+    expect((await run(request('POST', '/x', {}))).error).toMatchObject({ outcome: 'not_stored', messageIds: [] })
+    const invalid = http([wireError(400, 'VALIDATION_FAILED', { field: 'role' })])
+    expect((await run(invalid.request('POST', '/x', {}))).error).toMatchObject({ outcome: 'not_stored', field: 'role' })
+  })
+
+  it('not_stored when the connection was refused: the request never left', async () => {
+    const { request, sent } = http([refused(), refused(), refused()])
+    const { error } = await run(request('POST', '/x', {}))
+    expect(sent).toHaveLength(3)
+    expect(error).toBeInstanceOf(NetworkError)
+    expect(error).toMatchObject({ outcome: 'not_stored' })
+  })
+
+  it('only codes that mean "no connection was made" count as not sent', async () => {
+    const failing = (code: string) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) })
+    for (const code of ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']) {
+      const { request } = http([failing(code)], { maxRetries: 0 })
+      expect((await run(request('POST', '/x', {}))).error).toMatchObject({ outcome: 'not_stored' })
+    }
+    for (const code of ['ECONNRESET', 'UND_ERR_SOCKET']) {
+      const { request } = http([failing(code)], { maxRetries: 0 })
+      expect((await run(request('POST', '/x', {}))).error).toMatchObject({ outcome: 'indeterminate' })
+    }
+  })
+
+  it('indeterminate once any attempt may have arrived without its answer, whatever the later ones said', async () => {
+    const { request } = http([new TypeError('fetch failed: other side closed'), refused(), wireError(503, 'LATER')])
+    const { error } = await run(request('POST', '/x', {}))
+    expect(error).toBeInstanceOf(UnavailableError)
+    expect(error).toMatchObject({ code: 'LATER', outcome: 'indeterminate' })
   })
 })
 

@@ -37,6 +37,6 @@ describeEachBackend('client SDK through a faulty proxy', (backend) => {
     expect(proxy.seen.filter((request) => request.startsWith('POST /v1/sessions') && request.endsWith('/messages')).length).toBe(4 + faults.length)
     expect(sessionPosts).toBe(2)
     expect((await server.tracker.getSession(sessionId)).metadata).toEqual({ via: 'proxy' })
-    expect(await client.shutdown()).toEqual({ delivered: 40, pending: 0, dropped: 0, failed: 0 })
+    expect(await client.shutdown()).toEqual({ delivered: 40, pending: 0, dropped: 0, failed: 0, indeterminate: 0 })
   })
 })

@@ -52,7 +52,7 @@ describeEachBackend('client SDK against `parley serve`', (backend) => {
     expect(session).toMatchObject({ isActive: false, endedReason: 'hangup', messageCount: 100, metadata: { via: 'binary' } })
     // 100 messages at flushAt 25: four batches, plus one retry per fault.
     expect(messagePosts).toBe(4 + faults.length)
-    expect(await client.shutdown()).toEqual({ delivered: 100, pending: 0, dropped: 0, failed: 0 })
+    expect(await client.shutdown()).toEqual({ delivered: 100, pending: 0, dropped: 0, failed: 0, indeterminate: 0 })
   })
 
   it('a full queue refuses and counts, never silently', async () => {
@@ -69,7 +69,7 @@ describeEachBackend('client SDK against `parley serve`', (backend) => {
     const queued = Array.from({ length: 5 }, (_, index) => client.addMessage({ sessionId, role: 'user', content: `kept ${index}` }))
     await expect(client.addMessage({ sessionId, role: 'user', content: 'one too many' })).rejects.toBeInstanceOf(QueueFullError)
     expect(dropped).toEqual([1])
-    expect(await client.shutdown()).toEqual({ delivered: 5, pending: 0, dropped: 1, failed: 0 })
+    expect(await client.shutdown()).toEqual({ delivered: 5, pending: 0, dropped: 1, failed: 0, indeterminate: 0 })
     await Promise.all(queued)
     expect((await readBack(sessionId)).session.messageCount).toBe(5)
   })
@@ -86,6 +86,56 @@ describeEachBackend('client SDK against `parley serve`', (backend) => {
     const stored = await client.addMessages(Array.from({ length: 30 }, (_, index) => ({ sessionId, role: 'user' as const, content: `${index}` })))
     expect((await client.endSession(sessionId)).messageCount).toBe(30)
     expect((await readBack(sessionId)).messages).toEqual(stored)
-    expect(await client.shutdown()).toEqual({ delivered: 30, pending: 0, dropped: 0, failed: 0 })
+    expect(await client.shutdown()).toEqual({ delivered: 30, pending: 0, dropped: 0, failed: 0, indeterminate: 0 })
   })
+
+  for (const transport of ['http', 'websocket'] as const) {
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      it(`${transport}: the server stopped (${signal}) and started again in the middle of a stream: nothing lost, nothing rejected, nothing twice`, async () => {
+        const url = await backend.freshUrl()
+        let server = await serve(backend, url)
+        const key = firstAdminKey(server)
+        const port = Number(new URL(server.base).port)
+        const client = new ParleyClient({
+          baseUrl: server.base,
+          apiKey: key,
+          flushAt: 10,
+          flushIntervalMs: 5,
+          ...(transport === 'websocket' && { transport, WebSocket: WebSocket as unknown as WebSocketConstructor }),
+        })
+        try {
+          const { sessionId } = await client.startSession()
+          const contents = Array.from({ length: 150 }, (_, index) => `turn ${index}`)
+          const writes: Promise<unknown>[] = []
+          let restarted: Promise<Served> | undefined
+          for (const [index, content] of contents.entries()) {
+            writes.push(client.addMessage({ sessionId, role: index % 2 ? 'assistant' : 'user', content }))
+            if (index === 50) {
+              const stopping = server
+              restarted = (async () => {
+                stopping.child.kill(signal)
+                await stopping.exited
+                return serve(backend, url, {}, port)
+              })()
+            }
+            await new Promise((resolve) => setTimeout(resolve, 10))
+          }
+          server = await restarted!
+          const outcomes = await Promise.allSettled(writes)
+          expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([])
+          expect(await client.shutdown()).toEqual({ delivered: 150, pending: 0, dropped: 0, failed: 0, indeterminate: 0 })
+
+          const reader = new ParleyClient({ baseUrl: server.base, apiKey: key })
+          const messages = []
+          for await (const page of reader.listMessages(sessionId, { limit: 1000 })) messages.push(...page)
+          expect(messages.map((message) => message.content)).toEqual(contents)
+          expect(new Set(messages.map((message) => message.id)).size).toBe(150)
+          expect((await reader.getSession(sessionId)).messageCount).toBe(150)
+        } finally {
+          await client.shutdown({ timeoutMs: 0 })
+          await stop(server)
+        }
+      })
+    }
+  }
 })

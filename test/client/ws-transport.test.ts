@@ -31,7 +31,7 @@ describeEachBackend('client SDK websocket transport', (backend) => {
     expect((await client.endSession(sessionId)).messageCount).toBe(35)
     expect(await server.tracker.listMessages(sessionId)).toEqual(stored)
     expect(sockets).toBe(1)
-    expect(await client.shutdown()).toEqual({ delivered: 35, pending: 0, dropped: 0, failed: 0 })
+    expect(await client.shutdown()).toEqual({ delivered: 35, pending: 0, dropped: 0, failed: 0, indeterminate: 0 })
   })
 
   /** `ws`, but the first server frame that acks stored messages is lost: the socket dies (`cut`) or says nothing (`silent`). */

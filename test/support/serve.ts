@@ -12,9 +12,18 @@ export interface Served {
   exited: Promise<number | null>
 }
 
-/** `parley serve --port 0` on a database; resolves once it says where it listens. `env` is added to the child's. */
-export async function serve(backend: TestBackend | { name: 'pglite' | 'postgres' }, url: string, env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const args = [BIN, 'serve', '--database-url', url, '--port', '0', ...(backend.name === 'postgres' ? ['--migrate'] : [])]
+/**
+ * `parley serve --port 0` (or `port`, to start again where a stopped one
+ * listened) on a database; resolves once it says where it listens. `env` is
+ * added to the child's.
+ */
+export async function serve(
+  backend: TestBackend | { name: 'pglite' | 'postgres' },
+  url: string,
+  env: NodeJS.ProcessEnv = {},
+  port = 0,
+): Promise<Served> {
+  const args = [BIN, 'serve', '--database-url', url, '--port', String(port), ...(backend.name === 'postgres' ? ['--migrate'] : [])]
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''

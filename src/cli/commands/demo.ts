@@ -72,7 +72,7 @@ export async function demoCommand(options: DemoOptions, context: CliContext): Pr
       return 0
     } finally {
       const report = await client.shutdown({ timeoutMs: 5000 })
-      if (report.pending + report.dropped + report.failed > 0) context.stderr.write(`not delivered: ${JSON.stringify(report)}\n`)
+      if (report.pending + report.dropped + report.failed + report.indeterminate > 0) context.stderr.write(`not delivered: ${JSON.stringify(report)}\n`)
     }
   }
   const tracker = await createTracker({ database: options.databaseUrl, logger, ...(options.migrate ? { migrate: true } : {}) })
