@@ -12,10 +12,19 @@ export interface Served {
   exited: Promise<number | null>
 }
 
-/** `parley serve --port 0` on a database; resolves once it says where it listens. `env` is added to the child's. */
-export async function serve(backend: TestBackend | { name: 'pglite' | 'postgres' }, url: string, env: NodeJS.ProcessEnv = {}): Promise<Served> {
+/**
+ * `parley serve --port 0` on a database; resolves once it says where it listens. `env` is added to the child's;
+ * `wrapper` runs it under another command (`['unshare', '-pf', '--mount-proc']`).
+ */
+export async function serve(
+  backend: TestBackend | { name: 'pglite' | 'postgres' },
+  url: string,
+  env: NodeJS.ProcessEnv = {},
+  wrapper: string[] = [],
+): Promise<Served> {
   const args = [BIN, 'serve', '--database-url', url, '--port', '0', ...(backend.name === 'postgres' ? ['--migrate'] : [])]
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const [command, ...commandArgs] = [...wrapper, process.execPath, ...args] as [string, ...string[]]
+  const child = spawn(command, commandArgs, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (chunk) => (stdout += chunk))
