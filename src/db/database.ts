@@ -62,6 +62,13 @@ export interface Database extends Queryable {
    * the function it returns stops. Missing on a backend without notifications.
    */
   listen?(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>
+  /**
+   * For a shutdown: cancels this process's statements that wait on a lock
+   * (`lock-waits`) or that still run at all (`all`); their transactions roll
+   * back and their callers hear `503 SHUTTING_DOWN`. Resolves with how many
+   * were cancelled. Missing where no other session can hold a lock (PGlite).
+   */
+  cancelStatements?(which: 'lock-waits' | 'all'): Promise<number>
   /** Whether `listen` delivers right now; a backend whose notifications cannot fail (PGlite) leaves it out. */
   liveEvents?(): LiveEventsState
   close(): Promise<void>

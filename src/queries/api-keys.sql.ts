@@ -23,3 +23,6 @@ export const revokeApiKey = /* sql */ `
 
 export const countUsableApiKeys = /* sql */ `
   select count(*)::int as n from ${apiKeys} where revoked_at is null`
+
+export const selectUsableKeyPrefixes = /* sql */ `
+  select prefix from ${apiKeys} where prefix = any($1::text[]) and revoked_at is null`

@@ -17,8 +17,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const SECRET_ALGORITHMS = ['HS256']
 const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']
 
-/** A verified token's user, or why it was refused. */
-export type JwtResult = { userId: string } | { refused: string }
+/** A verified token's user and expiry (epoch ms; none when `exp` may be left out), or why it was refused. */
+export type JwtResult = { userId: string; expiresAt: number | undefined } | { refused: string }
 
 /**
  * Builds the verifier for the configured kind of key, or undefined when JWTs
@@ -48,7 +48,7 @@ export function createJwtVerifier(options: JwtOptions): ((token: string) => Prom
         ...(options.audience && { audience: options.audience }),
       })
       if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) return { refused: 'the token’s sub must be a user id (UUID)' }
-      return { userId: payload.sub.toLowerCase() }
+      return { userId: payload.sub.toLowerCase(), expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined }
     } catch (error) {
       const code = (error as { code?: string }).code
       if (code === 'ERR_JWT_EXPIRED') return { refused: 'the token has expired' }

@@ -11,6 +11,7 @@ import type { RateLimitOptions } from './plugins/rate-limit.js'
 import type { JwtOptions } from './jwt.js'
 import type { WebhookSecrets } from './routes/webhooks.js'
 import type { RedactKind } from '../model/redact.js'
+import { cancelWaitsWhileClosing, SHUTDOWN_DEADLINE_MS } from './shutdown.js'
 
 export interface ServeOptions {
   databaseUrl: string
@@ -27,6 +28,9 @@ export interface ServeOptions {
   rateLimit?: RateLimitOptions | false
   /** Kinds of personal data replaced in message content before it is stored (`PARLEY_REDACT`). */
   redact?: readonly RedactKind[]
+  /** Bounds of every statement on PostgreSQL (`PARLEY_LOCK_TIMEOUT_MS`, `PARLEY_STATEMENT_TIMEOUT_MS`); the tracker's defaults otherwise. */
+  lockTimeoutMs?: number
+  statementTimeoutMs?: number
   /** Delete ended sessions older than this many days, hourly (one replica at a time). */
   retentionDays?: number
   /** Options of the WebSocket (`allowedOrigins`). */
@@ -40,7 +44,9 @@ export interface ServeOptions {
 /**
  * Opens the database, builds the app and listens. On SIGTERM/SIGINT it stops
  * accepting, lets requests in flight finish, flushes the write queue and
- * closes the database, so nothing acknowledged is lost.
+ * closes the database, so nothing acknowledged is lost; statements that wait
+ * on a lock are cancelled meanwhile (and all still running after 5 s), so the
+ * process exits 0 within the 10 s deadline and nothing commits after it.
  */
 export async function serve(options: ServeOptions): Promise<FastifyInstance> {
   const metrics = createMetrics()
@@ -56,6 +62,8 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
       share: true,
     },
     ...(options.redact && { redact: options.redact }),
+    ...(options.lockTimeoutMs !== undefined && { lockTimeoutMs: options.lockTimeoutMs }),
+    ...(options.statementTimeoutMs !== undefined && { statementTimeoutMs: options.statementTimeoutMs }),
   })
   let app: FastifyInstance | undefined
   try {
@@ -96,10 +104,19 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
   const port = typeof address === 'object' && address ? address.port : options.port
   const base = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`
   options.announce(`Parley listens on ${base} (dashboard: ${base}/, API docs: ${base}/docs, OpenAPI: ${base}/openapi.json)`)
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  closeWithGrace({ delay: SHUTDOWN_DEADLINE_MS }, async ({ signal, err }) => {
     if (err) options.logger.error({ err }, 'shutting down after an error')
     else options.logger.info({ signal }, 'shutting down')
-    await app.close()
+    const stopCancelling = cancelWaitsWhileClosing(tracker.database, options.logger)
+    // Closing ends the connections idle at that moment; one whose request was
+    // in flight would stay open for its keep-alive (72 s) once answered.
+    const reaper = setInterval(() => app.server.closeIdleConnections(), 100)
+    try {
+      await app.close()
+    } finally {
+      stopCancelling()
+      clearInterval(reaper)
+    }
   })
   return app
 }

@@ -71,6 +71,13 @@ export async function verifyApiKey(database: Queryable, token: string): Promise<
   return apiKey
 }
 
+/** Which of these key prefixes still name a key that is not revoked: one query for every open socket's key. */
+export async function usableKeyPrefixes(database: Queryable, prefixes: readonly string[]): Promise<Set<string>> {
+  if (prefixes.length === 0) return new Set()
+  const { rows } = await database.query<{ prefix: string }>(queries.selectUsableKeyPrefixes, [prefixes])
+  return new Set(rows.map((row) => row.prefix))
+}
+
 export async function listApiKeys(database: Queryable): Promise<ApiKey[]> {
   return (await database.query<ApiKey>(queries.listApiKeys)).rows
 }

@@ -115,7 +115,7 @@ describeEachBackend('client SDK against `parley serve`', (backend) => {
               restarted = (async () => {
                 stopping.child.kill(signal)
                 await stopping.exited
-                return serve(backend, url, {}, port)
+                return serve(backend, url, {}, { port })
               })()
             }
             await new Promise((resolve) => setTimeout(resolve, 10))

@@ -15,16 +15,18 @@ export interface Served {
 /**
  * `parley serve --port 0` (or `port`, to start again where a stopped one
  * listened) on a database; resolves once it says where it listens. `env` is
- * added to the child's.
+ * added to the child's; `wrapper` runs it under another command
+ * (`['unshare', '-pf', '--mount-proc']`).
  */
 export async function serve(
   backend: TestBackend | { name: 'pglite' | 'postgres' },
   url: string,
   env: NodeJS.ProcessEnv = {},
-  port = 0,
+  options: { port?: number; wrapper?: string[] } = {},
 ): Promise<Served> {
-  const args = [BIN, 'serve', '--database-url', url, '--port', String(port), ...(backend.name === 'postgres' ? ['--migrate'] : [])]
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const args = [BIN, 'serve', '--database-url', url, '--port', String(options.port ?? 0), ...(backend.name === 'postgres' ? ['--migrate'] : [])]
+  const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, ...args] as [string, ...string[]]
+  const child = spawn(command, commandArgs, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (chunk) => (stdout += chunk))

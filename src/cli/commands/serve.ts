@@ -1,4 +1,5 @@
 import { ValidationError } from '../../model/errors.js'
+import { MAX_TIMEOUT_MS } from '../../model/limits.js'
 import { validateRedactKinds } from '../../model/redact.js'
 import type { RateLimitOptions } from '../../server/plugins/rate-limit.js'
 import { serve } from '../../server/server.js'
@@ -14,7 +15,7 @@ export interface ServeCommandOptions {
   retentionDays?: string
 }
 
-/** `parley serve`: flags > env (HOST, PORT, PARLEY_AUTO_MIGRATE, PARLEY_JWT_*, PARLEY_RATE_LIMIT, PARLEY_REDACT, PARLEY_RETENTION_DAYS, the webhook secrets) > defaults. Runs until a signal stops it. */
+/** `parley serve`: flags > env (HOST, PORT, PARLEY_AUTO_MIGRATE, PARLEY_LOCK_TIMEOUT_MS, PARLEY_STATEMENT_TIMEOUT_MS, PARLEY_JWT_*, PARLEY_RATE_LIMIT, PARLEY_REDACT, PARLEY_RETENTION_DAYS, the webhook secrets) > defaults. Runs until a signal stops it. */
 export async function serveCommand(options: ServeCommandOptions, context: CliContext): Promise<number> {
   const portText = options.port ?? context.env.PORT ?? '8787'
   const port = Number(portText)
@@ -40,6 +41,8 @@ export async function serveCommand(options: ServeCommandOptions, context: CliCon
     ...(context.env.PARLEY_ALLOWED_ORIGINS && { stream: { allowedOrigins: originsFromEnv(context.env.PARLEY_ALLOWED_ORIGINS) } }),
     webhooks: webhookSecretsFromEnv(context.env),
     ...retentionFrom(options.retentionDays ?? context.env.PARLEY_RETENTION_DAYS),
+    ...timeoutFromEnv('lockTimeoutMs', 'PARLEY_LOCK_TIMEOUT_MS', context.env.PARLEY_LOCK_TIMEOUT_MS),
+    ...timeoutFromEnv('statementTimeoutMs', 'PARLEY_STATEMENT_TIMEOUT_MS', context.env.PARLEY_STATEMENT_TIMEOUT_MS),
     announce: (line) => context.stderr.write(`${line}\n`),
   })
   return 0
@@ -84,6 +87,16 @@ export function retentionFrom(text: string | undefined): { retentionDays?: numbe
   const days = Number(text)
   if (!Number.isFinite(days) || days <= 0) throw new ValidationError('retention-days', `must be a number of days above 0; got "${text}"`)
   return { retentionDays: days }
+}
+
+/** `PARLEY_LOCK_TIMEOUT_MS` / `PARLEY_STATEMENT_TIMEOUT_MS`: whole milliseconds, 0 for no bound; unset keeps the tracker's default. */
+export function timeoutFromEnv<Option extends 'lockTimeoutMs' | 'statementTimeoutMs'>(option: Option, name: string, text: string | undefined): Partial<Record<Option, number>> {
+  if (text === undefined || text.trim() === '') return {}
+  const value = Number(text.trim())
+  if (!/^\d+$/.test(text.trim()) || value > MAX_TIMEOUT_MS) {
+    throw new ValidationError(name, `must be a whole number of milliseconds from 0 (no bound) to ${MAX_TIMEOUT_MS}; got "${text}"`)
+  }
+  return { [option]: value } as Partial<Record<Option, number>>
 }
 
 /** `PARLEY_REDACT=email,phone,card,ip`: the kinds redacted at ingest; an unknown one names the variable. */

@@ -1,6 +1,7 @@
 import pg from 'pg'
 import type { Logger } from '../../logger.js'
 import type { Database, Queryable, QueryResult } from '../database.js'
+import { UnavailableError } from '../../model/errors.js'
 import { translateError } from '../translate-error.js'
 import { explainConnectionError } from './connection-errors.js'
 import { inlineParameters } from './inline-parameters.js'
@@ -40,14 +41,46 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   // An idle client that loses its server emits here; without a listener the
   // process would crash. The next query reports the outage to its caller.
   pool.on('error', () => {})
+  // The connections running something now, whose statements a shutdown may cancel.
+  const busy = new Set<pg.PoolClient>()
+  pool.on('acquire', (client) => busy.add(client))
+  pool.on('release', (_error, client) => busy.delete(client))
+  pool.on('remove', (client) => busy.delete(client as pg.PoolClient))
+  let cancelling = false
+  let canceller: Promise<pg.Client> | undefined
 
   const run = async <Row>(target: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
     try {
       const result = await target.query(sql, params as unknown[] | undefined)
       return { rows: result.rows as Row[] }
     } catch (error) {
+      if (cancelling && (error as { code?: unknown }).code === QUERY_CANCELED) {
+        throw new UnavailableError('SHUTTING_DOWN', 'the server is shutting down and cancelled this statement; nothing of it was stored, send it again', {
+          cause: error,
+          details: { sqlstate: QUERY_CANCELED, retryAfterSeconds: 1 },
+        })
+      }
       throw translateError(error, description)
     }
+  }
+
+  // One connection of its own (the pool may be full of the very statements to cancel), direct when DIRECT_URL is set.
+  const cancelStatements = async (which: 'lock-waits' | 'all'): Promise<number> => {
+    cancelling = true
+    const pids = [...busy].map((client) => (client as unknown as { processID: number | null }).processID).filter((pid) => pid !== null)
+    if (pids.length === 0) return 0
+    canceller ??= (async () => {
+      const client = new pg.Client({ connectionString: libpqSslModes(options.directUrl ?? url), connectionTimeoutMillis: 3_000 })
+      client.on('error', () => {})
+      await client.connect()
+      return client
+    })()
+    const client = await canceller.catch((error: unknown) => {
+      canceller = undefined
+      throw translateError(error, description)
+    })
+    const { rows } = await client.query(which === 'lock-waits' ? CANCEL_LOCK_WAITS : CANCEL_ACTIVE, [pids])
+    return rows.filter((row: { cancelled: boolean }) => row.cancelled).length
   }
 
   const notifications = createNotificationListener({
@@ -123,7 +156,9 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     },
     listen: (channel, onPayload) => notifications.listen(channel, onPayload),
     liveEvents: () => notifications.state(),
+    cancelStatements,
     async close() {
+      await canceller?.then((client) => client.end()).catch(() => {})
       await notifications.close()
       await pool.end()
     },
@@ -137,6 +172,13 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   }
   return database
 }
+
+const QUERY_CANCELED = '57014'
+// Behind a transaction pooler the pids are the pooler's and match nothing here; lock_timeout bounds those waits.
+const CANCEL_LOCK_WAITS = /* sql */ `
+  select pg_cancel_backend(pid) as cancelled from pg_stat_activity where pid = any($1::int[]) and wait_event_type = 'Lock'`
+const CANCEL_ACTIVE = /* sql */ `
+  select pg_cancel_backend(pid) as cancelled from pg_stat_activity where pid = any($1::int[]) and state = 'active'`
 
 // Counts and `seq` are bigint; as JavaScript numbers once, here, rather than at every read.
 const INT8_OID = 20

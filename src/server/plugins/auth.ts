@@ -14,6 +14,8 @@ export interface Principal {
   userId: string | null
   /** The key's prefix, or `jwt:<user id>`: what rate limits and logs go by. */
   keyPrefix: string
+  /** How the caller signed in: open sockets re-check an API key and end at a JWT's `exp`. */
+  credential: { kind: 'key'; prefix: string } | { kind: 'jwt'; expiresAt: number | undefined }
 }
 
 /** Turns a bearer token into a principal, or throws UnauthorizedError. */
@@ -46,7 +48,12 @@ export function createAuthenticator(database: Database, jwt: JwtOptions = {}): A
     const cached = cache.get(token)
     if (cached && cached.until > Date.now()) return cached.principal
     const key = await verifyApiKey(database, token)
-    const principal = key && { scope: key.scope, userId: key.userId, keyPrefix: key.prefix }
+    const principal: Principal | undefined = key && {
+      scope: key.scope,
+      userId: key.userId,
+      keyPrefix: key.prefix,
+      credential: { kind: 'key', prefix: key.prefix },
+    }
     if (cache.size > 10_000) cache.clear()
     cache.set(token, { principal, until: Date.now() + KEY_CACHE_MS })
     return principal
@@ -61,7 +68,7 @@ export function createAuthenticator(database: Database, jwt: JwtOptions = {}): A
     }
     const result = await verifyJwt(token)
     if ('refused' in result) throw new UnauthorizedError('UNAUTHORIZED', result.refused)
-    return { scope: 'user', userId: result.userId, keyPrefix: `jwt:${result.userId}` }
+    return { scope: 'user', userId: result.userId, keyPrefix: `jwt:${result.userId}`, credential: { kind: 'jwt', expiresAt: result.expiresAt } }
   }
 }
 

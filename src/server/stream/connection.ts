@@ -52,7 +52,8 @@ export interface ConnectionDeps {
 export class StreamConnection implements Subscriber {
   /** Cleared at each ping, set by the pong: a socket still false at the next ping is dead. */
   alive = true
-  private principal: Principal | undefined
+  /** Who the socket authenticated as; undefined until then. */
+  principal: Principal | undefined
   private ingest: ReturnType<typeof ingestFrames> | undefined
   private readonly queue: string[] = []
   private current: Promise<void> | undefined
@@ -60,6 +61,8 @@ export class StreamConnection implements Subscriber {
   private authTimer: NodeJS.Timeout | undefined
   private authenticating = false
   private ending = false
+  /** What frames that arrive while the socket ends are answered with. */
+  private refusal: Error | undefined
 
   constructor(
     private readonly socket: WebSocket,
@@ -99,6 +102,7 @@ export class StreamConnection implements Subscriber {
   /** For a server shutdown: refuses what is queued, finishes the frame in hand, closes with 1001. */
   async shutdown(): Promise<void> {
     this.ending = true
+    this.refusal ??= new UnavailableError('SHUTTING_DOWN', 'the server is shutting down; send this frame again on a new connection')
     this.refuseQueued()
     if (this.current) {
       let timer: NodeJS.Timeout | undefined
@@ -106,6 +110,20 @@ export class StreamConnection implements Subscriber {
       clearTimeout(timer)
     }
     this.close(CLOSE_GOING_AWAY, 'the server is shutting down')
+  }
+
+  /**
+   * For a credential that stopped holding (a revoked key, an expired JWT):
+   * queued frames are refused with 401, the frame in hand finishes and is
+   * answered (it was allowed when it began), then the socket closes with 4401.
+   */
+  async revoke(reason: string): Promise<void> {
+    if (this.ending) return
+    this.ending = true
+    this.refusal = new UnauthorizedError('UNAUTHORIZED', `${reason}; nothing more is accepted on this socket`)
+    this.refuseQueued()
+    if (this.current) await this.current
+    this.refuse(null, this.refusal)
   }
 
   private receive(data: RawData): void {
@@ -226,8 +244,9 @@ export class StreamConnection implements Subscriber {
   }
 
   private refuseQueued(): void {
-    const error = new UnavailableError('SHUTTING_DOWN', 'the server is shutting down; send this frame again on a new connection')
-    for (const text of this.queue.splice(0)) this.send(errorFrame(parseFrame(text).ref, error, this.deps.log))
+    const error = this.refusal
+    const texts = this.queue.splice(0)
+    if (error) for (const text of texts) this.send(errorFrame(parseFrame(text).ref, error, this.deps.log))
   }
 
   private close(code: number, reason: string): void {

@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Tracker } from '../../tracker/tracker.js'
 import { StreamConnection, type ConnectionLimits } from './connection.js'
 import { createChangeFeed } from './subscriptions.js'
+import { watchCredentials } from './credential-watch.js'
+import { KEY_CACHE_MS } from '../plugins/auth.js'
 import { MAX_BODY_BYTES } from '../../model/limits.js'
 import { ForbiddenError } from '../../model/errors.js'
 
@@ -25,9 +27,11 @@ export interface StreamOptions extends ConnectionLimits {
    * browser) is allowed: the check stops other sites' pages riding a user's credentials.
    */
   allowedOrigins: readonly string[]
+  /** Open sockets' keys are re-checked against the database (and JWTs against `exp`) this often. */
+  credentialCheckMs: number
 }
 
-/** Ping every 30 s, auth within 5 s, 16 MiB unsent at most, frames up to 4 MiB (the HTTP body limit). */
+/** Ping every 30 s, credentials re-checked every 0.5 s (as HTTP's key cache), auth within 5 s, 16 MiB unsent at most, frames up to 4 MiB (the HTTP body limit). */
 export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
   pingIntervalMs: 30_000,
   authTimeoutMs: 5_000,
@@ -36,6 +40,7 @@ export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
   maxPendingFrames: 64,
   maxSubscriptions: 100,
   allowedOrigins: [],
+  credentialCheckMs: KEY_CACHE_MS,
 }
 
 /**
@@ -72,12 +77,14 @@ export function streamRoutes(tracker: Tracker, options: Partial<StreamOptions> =
       for (const connection of connections) connection.heartbeat()
     }, settings.pingIntervalMs)
     heartbeat.unref()
+    const stopWatch = watchCredentials(connections, tracker.database, log, settings.credentialCheckMs)
     // Listening from the start lets /readyz tell whether live events work before anyone subscribes.
     app.addHook('onReady', async () => {
       feed.start().catch((error: unknown) => log.warn({ err: error }, 'live events are not available yet; the next subscription retries'))
     })
     app.addHook('onClose', async () => {
       clearInterval(heartbeat)
+      stopWatch()
       await feed.close()
     })
 
