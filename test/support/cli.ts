@@ -2,6 +2,7 @@ import { execFile, execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import { expect } from 'vitest'
 import type { CliContext } from '../../src/cli/cli-context.js'
 
 export const ROOT = join(import.meta.dirname, '..', '..')
@@ -68,4 +69,15 @@ export function buildDistIfStale(): void {
     // Type errors elsewhere still emit; only a missing build stops these tests.
     if (!existsSync(built)) throw error
   }
+}
+
+/**
+ * The demo's last line: its call is dated 45.2 s back and ends when the demo
+ * does, so the duration is 45.2 s plus however long playing took (at most `tookSeconds`).
+ */
+export function expectDemoEnded(line: string | undefined, tookSeconds: number): void {
+  const ended = /^✅ Ended session [0-9a-f]{8}\.\.\. \(duration: (\d+\.\d)s, messages: 8\)$/.exec(line ?? '')
+  expect(ended, line).not.toBeNull()
+  expect(Number(ended![1])).toBeGreaterThanOrEqual(45.1)
+  expect(Number(ended![1])).toBeLessThanOrEqual(45.3 + tookSeconds)
 }
