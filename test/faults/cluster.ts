@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
-import { freePort } from '../support/throwaway.js'
+import { reservePort } from './ports.js'
 import { BIN, ROOT } from '../support/cli.js'
 
 const PG_BIN = '/usr/lib/postgresql/15/bin'
@@ -46,7 +46,7 @@ export async function template(): Promise<Template> {
   chmodSync(dir, 0o777)
   const data = join(dir, 'data')
   await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8'])
-  const port = await freePort()
+  const port = await reservePort()
   await configure(dir, port)
   await asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', 'start'])
   try {
@@ -68,7 +68,7 @@ async function configure(dir: string, port: number): Promise<void> {
 
 /** A running copy of the template on a port of its own. */
 export async function cluster(from: Template): Promise<FaultCluster> {
-  const port = await freePort()
+  const port = await reservePort()
   const dir = mkdtempSync(join(tmpdir(), 'parley-faults-'))
   chmodSync(dir, 0o777)
   const data = join(dir, 'data')

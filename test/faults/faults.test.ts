@@ -2,16 +2,18 @@
 // outages, under five minutes); `npm run faults` runs it full and writes
 // faults/results/latest.json. See docs/testing.md and docs/reliability.md.
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, it } from 'vitest'
 import { ROOT } from '../support/cli.js'
 import { template as makeTemplate, type Template } from './cluster.js'
 import type { Figures } from './figures.js'
 import { table, writeResults } from './report.js'
 import { scenarios } from './scenarios.js'
+import { Slots } from './slots.js'
 
 const full = process.env.PARLEY_FAULTS === 'full'
 // A call may retry for 30 s and more (the SDK's budget) plus one request timeout.
-const mode = { full, hangBoundMs: full ? 120_000 : 90_000 }
+// The short run overlaps scenarios (most of a scenario is waiting on a fault); the full run measures one at a time.
+const mode = { full, parallel: full ? 1 : 3, hangBoundMs: full ? 120_000 : 90_000 }
 // PARLEY_FAULTS_ONLY=name,name runs only those (while working on one); results then go to partial.json.
 const only = process.env.PARLEY_FAULTS_ONLY?.split(',').filter(Boolean)
 const chosen = scenarios(mode).filter((scenario) => !only || only.some((name) => scenario.name.startsWith(name)))
@@ -26,16 +28,19 @@ describe(`fault suite (${full ? 'full' : 'short'})`, () => {
   afterAll(() => {
     template?.remove()
     if (results.length === 0) return
+    const order = chosen.map((scenario) => scenario.name)
+    results.sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario))
     console.log(`\nfault suite, ${full ? 'full' : 'short'} run\n${table(results)}\n`)
     const minutes = Math.round((Date.now() - began) / 600) / 100
     writeResults(join(ROOT, 'faults', 'results', only ? 'partial.json' : full ? 'latest.json' : 'short.json'), full ? 'full' : 'short', results, minutes)
   })
 
+  const slots = new Slots(mode.parallel)
   for (const scenario of chosen) {
-    it(
+    it.concurrent(
       scenario.name,
-      async () => {
-        const result = await scenario.run(template!, mode)
+      async ({ expect }) => {
+        const result = await slots.run(() => scenario.run(template!, mode))
         results.push(result)
         // Acknowledged means committed; a resend with the same id never stores twice; no call
         // waits for ever; the database's conditions are 503s, never another 5xx; "not stored" is true.
@@ -59,7 +64,8 @@ describe(`fault suite (${full ? 'full' : 'short'})`, () => {
         }
         if (scenario.name === 'locked-session') expect(result.notes.other_sessions_acked_while_locked).toBeGreaterThan(0)
       },
-      full ? 900_000 : 240_000,
+      // Waiting for a slot counts too.
+      full ? 1_800_000 : 600_000,
     )
   }
 })

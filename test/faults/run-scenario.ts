@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ParleyClient } from '../../src/client/index.js'
-import { freePort } from '../support/throwaway.js'
+import { reservePort } from './ports.js'
 import { cluster, type FaultCluster, type Template } from './cluster.js'
 import { figures, pgliteRows, postgresRows, type Figures, type Row } from './figures.js'
 import { countingFetch, countingWebSocket, Ledger, startLoad, type Entry } from './load.js'
@@ -15,6 +15,8 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 export interface Mode {
   full: boolean
+  /** Scenarios run at once (each on its own cluster and server). */
+  parallel: number
   /** How long a call may stay unsettled after the load stops before it counts as hung. */
   hangBoundMs: number
 }
@@ -50,7 +52,7 @@ export async function runScenario(spec: ScenarioSpec, template: Template, mode: 
   let parley: ParleyProcess | undefined
   let front: { url: string; close(): Promise<void> } | undefined
   try {
-    parley = await startParley(databaseUrl, await freePort())
+    parley = await startParley(databaseUrl, await reservePort())
     const admin = new ParleyClient({ baseUrl: parley.base, apiKey: parley.adminKey })
     const sessions = await Promise.all(Array.from({ length: spec.sessions ?? 8 }, async () => (await admin.startSession({ metadata: { suite: 'faults' } })).sessionId))
     const ledger = new Ledger(spec.name)
@@ -66,24 +68,23 @@ export async function runScenario(spec: ScenarioSpec, template: Template, mode: 
     })
     const startedAt = Date.now()
     const load = startLoad({ client, ledger, sessions, workers: spec.workers ?? 16 })
-    await sleep(mode.full ? 3000 : 1500)
+    await sleep(mode.full ? 3000 : 1000)
     await spec.fault(stage)
-    await sleep(mode.full ? 5000 : 2500)
+    await sleep(mode.full ? 5000 : 2000)
     const stoppedAt = Date.now()
     const hung = await load.stop(mode.hangBoundMs)
     await client.shutdown({ timeoutMs: 5000 }).catch(() => {})
     await front?.close()
     front = undefined
-    const read = db ? () => postgresRows(db.url, sessions) : () => pgliteRows(join(dataDir!, 'db'), sessions)
-    if (!db) await parley.stop()
-    const first = await read()
+    // The embedded folder can be opened only once its server stopped: before the resend it is read through the server.
+    const first = db ? await postgresRows(db.url, sessions) : await apiRows(admin, sessions)
     const toResend = ledger.entries.filter((entry) => entry.state === 'rejected' && entry.reported !== 'not_stored' && entry.id !== undefined)
-    let last: Row[] = first
-    if (toResend.length > 0) {
-      if (!db) await parley.restart()
-      await resend(new ParleyClient({ baseUrl: parley.base, apiKey: parley.adminKey }), toResend)
-      if (!db) await parley.stop()
-      last = await read()
+    if (toResend.length > 0) await resend(new ParleyClient({ baseUrl: parley.base, apiKey: parley.adminKey }), toResend)
+    let last: Row[]
+    if (db) last = toResend.length > 0 ? await postgresRows(db.url, sessions) : first
+    else {
+      await parley.stop()
+      last = await pgliteRows(join(dataDir!, 'db'), sessions)
     }
     return figures(spec.name, ledger, first, last, { startedAt, stoppedAt, heals, hung }, stage.notes)
   } catch (error) {
@@ -95,6 +96,13 @@ export async function runScenario(spec: ScenarioSpec, template: Template, mode: 
     await db?.destroy()
     if (dataDir) rmSync(dataDir, { recursive: true, force: true })
   }
+}
+
+/** The sessions' messages as the API lists them. */
+async function apiRows(client: ParleyClient, sessions: string[]): Promise<Row[]> {
+  const rows: Row[] = []
+  for (const sessionId of sessions) for await (const page of client.listMessages(sessionId)) rows.push(...page.map(({ id, content }) => ({ id, content })))
+  return rows
 }
 
 /** The ids the SDK left unsettled, sent again with the same id and content, as docs/reliability.md tells a caller to. */
@@ -117,7 +125,7 @@ export async function withServer<T>(template: Template, use: (parley: ParleyProc
   const db = await cluster(template)
   let parley: ParleyProcess | undefined
   try {
-    parley = await startParley(db.url, await freePort())
+    parley = await startParley(db.url, await reservePort())
     return await use(parley, db)
   } catch (error) {
     if (parley) (error as Error).message += `\n--- parley serve stderr (tail) ---\n${parley.log().slice(-3000)}`

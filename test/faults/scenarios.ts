@@ -105,7 +105,7 @@ export function scenarios(mode: Mode): Scenario[] {
           },
           async fault() {
             // The proxy is the fault; it drops answers for as long as the load runs.
-            await sleep(mode.full ? 10_000 : 3000)
+            await sleep(mode.full ? 10_000 : 2000)
           },
         }),
       ),
