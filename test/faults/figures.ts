@@ -38,6 +38,8 @@ export interface Figures {
   hung: number
   /** From the end of a fault (restart done, lock released…) to the first acknowledgement after it; the longest of the cycles. */
   recovery_ms: number | null
+  /** Whether an acknowledgement followed the end of every fault (null: a scenario without one). */
+  recovered: boolean | null
   /** Longest time without any acknowledgement while the load ran. */
   max_ack_gap_ms: number
   duration_ms: number
@@ -114,6 +116,7 @@ export function figures(scenario: string, ledger: Ledger, first: Row[], last: Ro
       .reduce((sum, [, count]) => sum + count, 0),
     hung: timing.hung,
     recovery_ms: recovery(entries, timing),
+    recovered: timing.heals.length === 0 ? null : recovery(entries, timing) !== null,
     max_ack_gap_ms: maxGap(entries, timing),
     duration_ms: timing.stoppedAt - timing.startedAt,
     notes,

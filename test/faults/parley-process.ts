@@ -9,6 +9,8 @@ export interface ParleyProcess {
   adminKey: string
   /** Stderr of every start so far (for the report when something fails). */
   log(): string
+  /** Exits nobody asked for (a crash), with the end of what that process wrote. */
+  unexpectedExits(): Array<{ code: number | null; signal: string | null; stderr: string }>
   /** Signals the running server by its pid and resolves with its exit code (null: killed by the signal). */
   signal(name: 'SIGKILL' | 'SIGTERM'): Promise<number | null>
   /** Starts it again on the same port and database. */
@@ -29,15 +31,22 @@ const ADMIN_KEY = /pk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}/
 export async function startParley(databaseUrl: string, port: number, env: NodeJS.ProcessEnv = {}): Promise<ParleyProcess> {
   let log = ''
   let current: Running | undefined
+  const unexpected: Array<{ code: number | null; signal: string | null; stderr: string }> = []
+  let signalled: ChildProcess | undefined
   const launch = async (): Promise<string> => {
     const child = spawn(process.execPath, [BIN, 'serve', '--database-url', databaseUrl, '--port', String(port)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, PARLEY_RATE_LIMIT: '0', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     })
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-    current = { child, exited }
     let mine = ''
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code, signal) => {
+        if (signalled !== child) unexpected.push({ code, signal, stderr: mine.slice(-1500) })
+        resolve(code)
+      }),
+    )
+    current = { child, exited }
     return new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL')
@@ -62,6 +71,7 @@ export async function startParley(databaseUrl: string, port: number, env: NodeJS
   if (!adminKey) throw new Error(`no admin key printed on the first start; stderr: ${first}`)
   const signal = async (name: 'SIGKILL' | 'SIGTERM') => {
     const running = current!
+    signalled = running.child
     if (running.child.exitCode === null && running.child.signalCode === null) process.kill(running.child.pid!, name)
     return running.exited
   }
@@ -69,6 +79,7 @@ export async function startParley(databaseUrl: string, port: number, env: NodeJS
     base: `http://127.0.0.1:${port}`,
     adminKey,
     log: () => log,
+    unexpectedExits: () => unexpected,
     signal,
     restart: async () => {
       await launch()

@@ -86,6 +86,9 @@ export async function runScenario(spec: ScenarioSpec, template: Template, mode: 
       await parley.stop()
       last = await pgliteRows(join(dataDir!, 'db'), sessions)
     }
+    const crashes = parley.unexpectedExits()
+    stage.notes.unexpected_server_exits = crashes.length
+    if (crashes.length > 0) stage.notes.first_unexpected_exit = crashes[0]
     return figures(spec.name, ledger, first, last, { startedAt, stoppedAt, heals, hung }, stage.notes)
   } catch (error) {
     if (parley) (error as Error).message += `\n--- parley serve stderr (tail) ---\n${parley.log().slice(-3000)}`
