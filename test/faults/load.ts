@@ -126,15 +126,14 @@ export interface Load {
   stop(boundMs: number): Promise<number>
 }
 
-/** Starts the workers: every seventh call is `addMessages` of three, the rest `addMessage`; even calls bring their own ids. */
+/** Starts the workers, two a session by default: every seventh call is `addMessages` of three, the rest `addMessage`; even calls bring their own ids. */
 export function startLoad(options: LoadOptions): Load {
   const { client, ledger, sessions } = options
   let running = true
   let calls = 0
   const inFlight = new Set<Promise<void>>()
-  const one = async (): Promise<void> => {
+  const one = async (sessionId: string): Promise<void> => {
     const call = calls++
-    const sessionId = sessions[call % sessions.length]!
     const callerChosen = call % 2 === 0
     const entries = Array.from({ length: call % 7 === 3 ? 3 : 1 }, () => ledger.next(sessionId, callerChosen))
     const inputs = entries.map((entry) => ({ sessionId, role: entry.role, content: entry.marker, ...(entry.id !== undefined && { id: entry.id }) }))
@@ -145,9 +144,10 @@ export function startLoad(options: LoadOptions): Load {
       ledger.rejected(entries, error)
     }
   }
-  const worker = async () => {
+  // Each worker keeps to one session, so that a session that cannot be written holds only its own workers.
+  const worker = async (_: unknown, index: number) => {
     while (running) {
-      const call = one()
+      const call = one(sessions[index % sessions.length]!)
       inFlight.add(call)
       await call
       inFlight.delete(call)
