@@ -127,6 +127,34 @@ describeEachBackend('the group-commit write path', (backend) => {
     }
   })
 
+  it('a stored id sent again with other fields is refused naming them, as the wire spells them and as the library does', async () => {
+    const [session] = await sessions(1)
+    const id = crypto.randomUUID()
+    await tracker.addMessage({ id, sessionId: session!.sessionId, role: 'user', content: 'first', audioUrl: 'https://audio.example/1.wav' })
+    const error = await tracker.addMessage({ id, sessionId: session!.sessionId, role: 'user', content: 'second' }).catch((caught: unknown) => caught)
+    expect(error).toMatchObject({
+      code: 'MESSAGE_CONFLICT',
+      message: `message ${id} is already stored with a different content, audio_url; give a new message a new id`,
+      details: { id, sessionId: session!.sessionId, differing: ['content', 'audioUrl'] },
+    })
+  })
+
+  it('a missing or ended session is named in the error, with its id in the details', async () => {
+    const missing = crypto.randomUUID()
+    await expect(tracker.addMessage({ sessionId: missing, role: 'user', content: 'x' })).rejects.toMatchObject({
+      code: 'SESSION_NOT_FOUND',
+      message: `session ${missing} does not exist; start it first`,
+      details: { sessionId: missing },
+    })
+    const [ended] = await sessions(1)
+    await tracker.endSession(ended!.sessionId)
+    await expect(tracker.addMessage({ sessionId: ended!.sessionId, role: 'user', content: 'late' })).rejects.toMatchObject({
+      code: 'SESSION_ENDED',
+      message: `session ${ended!.sessionId} has ended; start a new session`,
+      details: { sessionId: ended!.sessionId },
+    })
+  })
+
   // Locks held by another connection: PGlite has one connection, so no other can hold one.
   if (backend.name !== 'postgres') return
 
