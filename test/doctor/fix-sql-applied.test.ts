@@ -4,14 +4,16 @@
 // clean one), keep every row, and do nothing the second time. The script is
 // built in-process, so the mutation run of the doctor group
 // (stryker.config.mjs) sees every change to src/doctor/fix-sql.ts here.
-import { beforeAll, expect, it } from 'vitest'
+import pg from 'pg'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Database } from '../../src/db/database.js'
+import { openDatabase } from '../../src/db/open-database.js'
 import { checkSchema, expectedSchema } from '../../src/doctor/check-schema.js'
 import type { SchemaReport } from '../../src/doctor/compare.js'
 import { buildFixSql } from '../../src/doctor/fix-sql.js'
 import { migrations } from '../../src/migrations/generated.js'
 import { MIGRATION_LOCK_KEY, MIGRATIONS_TABLE, migrate } from '../../src/migrations/migrator.js'
-import { describeEachBackend } from '../support/backends.js'
+import { ADMIN_URL, describeEachBackend, type TestBackend } from '../support/backends.js'
 import { brief, oldSchemaSql, rowsOf, S1, S2, seedRows } from './support.js'
 
 const versions = migrations.map((migration) => migration.version)
@@ -34,13 +36,39 @@ select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});
 /** The comment lines that head each part of a script, in order. */
 const headings = (sql: string) => sql.split('\n').filter((line) => /^-- [A-Z]/.test(line)).slice(2)
 
+/**
+ * A migrated database. On PostgreSQL, a script that leaves its transaction
+ * open (a bug, or a mutant of the script) fails the test within seconds
+ * instead of holding its locks, and every later statement, until the run's
+ * timeout.
+ */
+async function migratedDatabase(backend: TestBackend): Promise<Database> {
+  if (backend.name !== 'postgres') return backend.migratedDatabase()
+  const url = await backend.freshUrl()
+  const admin = new pg.Client({ connectionString: ADMIN_URL })
+  await admin.connect()
+  try {
+    const name = new URL(url).pathname.slice(1)
+    await admin.query(`alter database ${name} set lock_timeout = '3s'`)
+    await admin.query(`alter database ${name} set idle_in_transaction_session_timeout = '3s'`)
+  } finally {
+    await admin.end()
+  }
+  const database = await openDatabase(url)
+  await migrate(database)
+  return database
+}
+
 describeEachBackend('--fix-sql applied to a drifted database', (backend) => {
   let db: Database
 
   // No doctor code runs here: a hook's coverage is no test's, and would make every mutant run every test.
   beforeAll(async () => {
-    db = await backend.migratedDatabase()
+    db = await migratedDatabase(backend)
     await seedRows(db)
+  })
+  afterAll(async () => {
+    if (backend.name === 'postgres') await db.close()
   })
 
   /** Drifts the database, builds the fix from the doctor's report, applies it twice. */
