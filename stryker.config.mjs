@@ -40,10 +40,18 @@ export const groups = {
     mutate: ['src/export/**/*.ts'],
     testFiles: ['test/export/captions.test.ts', 'test/export/formats.test.ts', 'test/export/exact-output.test.ts', 'test/export/tool-turns.test.ts'],
     goal: 90,
+    // 89.9 % as reported (2026-12-02): every survivor is equivalent or a static mutant (the formats
+    // table, the txt and caption labels, the CSV formula pattern) that the runner never activates
+    // and that fails the exact-output tests by hand (reports/mutation/equivalent.md). Hence the floor.
+    floor: 89,
     backends: 'none',
   },
   doctor: {
     goal: 90,
+    // Not met yet: 83.77 % at its first run (2026-12-02): compare.ts 94.2 %, fix-sql.ts 76.4 %, of
+    // whose 69 survivors 19 are static mutants the runner never activates (the backfill text, the
+    // column-problem set). The rest are listed in reports/mutation/equivalent.md. A ratchet until met.
+    floor: 83,
     // Two runs, one report: each file with only the tests that exercise it.
     parts: [
       { mutate: ['src/doctor/compare.ts'], testFiles: ['test/doctor/compare.test.ts', 'test/doctor/compare-widening.test.ts'], backends: 'none' },
@@ -75,6 +83,9 @@ export const groups = {
     // npm test runs these suites on PGlite as well.
     backends: 'postgres',
     vitestConfig: 'vitest.config.ts',
+    // Its suites and this selection are ready (test/write-path.test.ts), but the doctor's first run
+    // took the session that wrote them: about 15-20 min here. test/mutation-goals.test.ts notes it.
+    pending: 'not run yet on its real-database suites: npm run mutate -- write-path (about 15-20 min)',
   },
 }
 
