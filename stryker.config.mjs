@@ -4,11 +4,13 @@
 // the test files that exercise them, so it finishes in minutes on two cores.
 // `goal` is the mutation score (Stryker's: killed + timeout over all valid
 // mutants) that test/mutation-goals.test.ts holds the committed reports to;
-// `perFile` means every mutated file must meet it on its own. `backends` is
+// `perFile` means every mutated file must meet it on its own; `parts` splits a
+// group into runs with tests of their own, merged into one report. `backends` is
 // TEST_BACKENDS for the run: 'none' leaves out the suites that need a
 // database (test/support/backends.ts), which would run for every mutant.
 
-/** @type {Record<string, { mutate: string[], testFiles: string[], goal: number, perFile?: boolean, backends: string, vitestConfig?: string, concurrency?: number, pending?: string }>} */
+/** @typedef {{ mutate: string[], testFiles: string[], backends: string, vitestConfig?: string, concurrency?: number }} Run */
+/** @type {Record<string, (Run | { parts: Run[] }) & { goal: number, floor?: number, perFile?: boolean, pending?: string }>} */
 export const groups = {
   validate: {
     mutate: ['src/model/validate.ts'],
@@ -36,38 +38,54 @@ export const groups = {
   },
   export: {
     mutate: ['src/export/**/*.ts'],
-    testFiles: ['test/export/captions.test.ts', 'test/export/formats.test.ts', 'test/export/exact-output.test.ts'],
+    testFiles: ['test/export/captions.test.ts', 'test/export/formats.test.ts', 'test/export/exact-output.test.ts', 'test/export/tool-turns.test.ts'],
     goal: 90,
-    // 88.37 % as reported: 35 of its 60 survivors are static mutants (the formats table, the txt
-    // labels, the CSV formula pattern) that the runner never activates; by hand they fail the
-    // exact-output tests (reports/mutation/equivalent.md). Counted as survived, hence the floor.
-    floor: 88,
+    // 89.9 % as reported (2026-12-02): every survivor is equivalent or a static mutant (the formats
+    // table, the txt and caption labels, the CSV formula pattern) that the runner never activates
+    // and that fails the exact-output tests by hand (reports/mutation/equivalent.md). Hence the floor.
+    floor: 89,
     backends: 'none',
   },
   doctor: {
-    mutate: ['src/doctor/compare.ts', 'src/doctor/fix-sql.ts'],
-    testFiles: [
-      'test/doctor/compare.test.ts',
-      'test/doctor/compare-widening.test.ts',
-      'test/doctor/drift.test.ts',
-      'test/doctor/old-schema.test.ts',
-    ],
     goal: 90,
-    backends: 'pglite,postgres',
-    // The drift suites open databases: the project's own timeouts.
-    vitestConfig: 'vitest.config.ts',
-    // No committed run yet: with the PGlite and PostgreSQL drift suites a run takes longer
-    // than the session that set this up had (docs/testing.md). test/mutation-goals.test.ts skips it.
-    pending: 'no committed run yet (the drift suites make it the longest group)',
+    // Not met yet: 83.77 % at its first run (2026-12-02): compare.ts 94.2 %, fix-sql.ts 76.4 %, of
+    // whose 69 survivors 19 are static mutants the runner never activates (the backfill text, the
+    // column-problem set). The rest are listed in reports/mutation/equivalent.md. A ratchet until met.
+    floor: 83,
+    // Two runs, one report: each file with only the tests that exercise it.
+    parts: [
+      { mutate: ['src/doctor/compare.ts'], testFiles: ['test/doctor/compare.test.ts', 'test/doctor/compare-widening.test.ts'], backends: 'none' },
+      {
+        mutate: ['src/doctor/fix-sql.ts'],
+        // The suite that applies the script to drifted databases and checks the result
+        // (test/doctor/fix-sql-applied.test.ts, built in-process so that mutants reach it). The CLI
+        // suites (drift, old-schema) are left out: they check the schema in their hooks, which makes
+        // a mutant run every test, and the binary they run has no mutants.
+        testFiles: ['test/doctor/compare-widening.test.ts', 'test/doctor/fix-sql-applied.test.ts'],
+        // PostgreSQL only during the run: an embedded database takes 10-16 s to boot on this
+        // machine, once per mutant. npm test runs the same suite on PGlite too.
+        backends: 'postgres',
+        // It opens databases: the project's own timeouts.
+        vitestConfig: 'vitest.config.ts',
+      },
+    ],
   },
   'write-path': {
+    // Batch building (batchJson, batchInputJson) and the group-commit queue (MessageWriter): its
+    // batching, sharing out among connections, per-session order, retries alone, lock lanes.
     mutate: ['src/tracker/message-writer.ts'],
-    testFiles: ['test/validate-batch.test.ts', 'test/tracker.test.ts', 'test/bounded-waits.test.ts'],
-    goal: 80,
-    backends: 'pglite',
+    // (bounded-waits and database-conditions reach it too, but wait out lock timeouts for every mutant;
+    // write-path.test.ts checks the same lanes and failing clock with shorter waits.)
+    testFiles: ['test/validate-batch.test.ts', 'test/tracker.test.ts', 'test/write-path.test.ts'],
+    // The queue is tested on real databases only (no fake one); see docs/testing.md for the goal.
+    goal: 85,
+    // PostgreSQL only during the run, as for the doctor: PGlite boots in 10-16 s per mutant here.
+    // npm test runs these suites on PGlite as well.
+    backends: 'postgres',
     vitestConfig: 'vitest.config.ts',
-    // Its first runs used a fake database, since removed: the write path is tested against real ones only.
-    pending: 'no committed run against the real-database suites yet',
+    // Its suites and this selection are ready (test/write-path.test.ts), but the doctor's first run
+    // took the session that wrote them: about 15-20 min here. test/mutation-goals.test.ts notes it.
+    pending: 'not run yet on its real-database suites: npm run mutate -- write-path (about 15-20 min)',
   },
 }
 

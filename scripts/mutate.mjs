@@ -6,12 +6,21 @@
 // reports/mutation/summary.json keeps the date, score and minutes per group.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Stryker } from '@stryker-mutator/core'
 import base, { groups } from '../stryker.config.mjs'
 
 const ROOT = join(import.meta.dirname, '..')
 const REPORTS = join(ROOT, 'reports', 'mutation')
+
+// `--part <group> <index>`: one Stryker run of a group split into parts (a child of the run below).
+if (process.argv[2] === '--part') {
+  const [, , , name, index] = process.argv
+  const part = parts(groups[name])[Number(index)]
+  await runStryker(part, partReportPath(name, index))
+  process.exit(0)
+}
 
 const asked = process.argv.slice(2)
 const unknown = asked.filter((name) => !(name in groups))
@@ -29,6 +38,60 @@ if (names.length > 1) {
     if (child.status !== 0) failed = true
   }
   process.exit(failed ? 1 : 0)
+}
+
+/**
+ * A group's Stryker runs: one, or one per entry of `parts` (files that need
+ * other tests or backends than the rest, such as the doctor's fix-sql.ts,
+ * which alone needs the database suite), each part inheriting the group's
+ * settings it does not give.
+ */
+function parts(group) {
+  const { parts: split, ...rest } = group
+  return split ? split.map((part) => ({ ...rest, ...part })) : [rest]
+}
+
+function partReportPath(name, index) {
+  // Not under .stryker-tmp, which each run removes.
+  return join(tmpdir(), `parley-mutation-${name}.part${index}.json`)
+}
+
+async function runStryker(part, reportPath) {
+  process.env.TEST_BACKENDS = part.backends
+  await new Stryker({
+    ...base,
+    mutate: part.mutate,
+    // A group may name a test file that a branch has not added yet.
+    testFiles: part.testFiles.filter((file) => existsSync(join(ROOT, file))),
+    ...(part.concurrency && { concurrency: part.concurrency }),
+    ...(part.vitestConfig && { vitest: { ...base.vitest, configFile: part.vitestConfig } }),
+    jsonReporter: { fileName: reportPath },
+  }).runMutationTest()
+}
+
+/** One report of several parts' reports; the test ids of each part are prefixed with its index, as they repeat. */
+function mergeReports(reports) {
+  if (reports.length === 1) return reports[0]
+  const merged = { ...reports[0], files: {}, testFiles: {} }
+  reports.forEach((report, index) => {
+    const id = (test) => `${index}-${test}`
+    for (const [path, file] of Object.entries(report.files)) {
+      merged.files[path] = {
+        ...file,
+        mutants: file.mutants.map((mutant) => ({
+          ...mutant,
+          id: id(mutant.id),
+          ...(mutant.killedBy && { killedBy: mutant.killedBy.map(id) }),
+          ...(mutant.coveredBy && { coveredBy: mutant.coveredBy.map(id) }),
+        })),
+      }
+    }
+    for (const [path, file] of Object.entries(report.testFiles ?? {})) {
+      const tests = file.tests.map((test) => ({ ...test, id: id(test.id) }))
+      merged.testFiles[path] = { ...file, tests: [...(merged.testFiles[path]?.tests ?? []), ...tests] }
+    }
+  })
+  return merged
 }
 
 /** Stryker's mutation score: detected (killed, timeout) over every valid mutant. */
@@ -50,19 +113,21 @@ let failed = false
 for (const name of names) {
   const group = groups[name]
   const started = Date.now()
-  console.error(`\n== mutation group ${name}: ${group.mutate.join(' ')}`)
+  console.error(`\n== mutation group ${name}: ${parts(group).flatMap((part) => part.mutate).join(' ')}`)
   const reportPath = join(REPORTS, `${name}.json`)
-  process.env.TEST_BACKENDS = group.backends
-  await new Stryker({
-    ...base,
-    mutate: group.mutate,
-    // A group may name a test file that a branch has not added yet.
-    testFiles: group.testFiles.filter((file) => existsSync(join(ROOT, file))),
-    ...(group.concurrency && { concurrency: group.concurrency }),
-    ...(group.vitestConfig && { vitest: { ...base.vitest, configFile: group.vitestConfig } }),
-    jsonReporter: { fileName: reportPath },
-  }).runMutationTest()
-  const report = JSON.parse(readFileSync(reportPath, 'utf8'))
+  let report
+  if (group.parts) {
+    const reports = parts(group).map((_, index) => {
+      const child = spawnSync(process.execPath, [import.meta.filename, '--part', name, String(index)], { stdio: 'inherit' })
+      if (child.status !== 0) throw new Error(`part ${index} of ${name} failed`)
+      return JSON.parse(readFileSync(partReportPath(name, index), 'utf8'))
+    })
+    report = mergeReports(reports)
+    writeFileSync(reportPath, JSON.stringify(report))
+  } else {
+    await runStryker(group, reportPath)
+    report = JSON.parse(readFileSync(reportPath, 'utf8'))
+  }
   const minutes = Math.round((Date.now() - started) / 6000) / 10
   const value = Math.round(score(report) * 100) / 100
   summary[name] = { date: new Date().toISOString().slice(0, 10), score: value, goal: group.goal, minutes }

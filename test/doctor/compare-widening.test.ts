@@ -48,6 +48,7 @@ describe('type changes the doctor fixes by itself', () => {
     ['character varying(200)', 'character varying'],
     ['character varying(200)', 'text'],
     ['numeric(10,2)', 'numeric'],
+    ['numeric(12,10)', 'numeric'],
     ['timestamp(3) with time zone', 'timestamp with time zone'],
   ]) {
     it(`${actual} → ${expected}: only a limit dropped`, () => {

@@ -282,6 +282,14 @@ describe('compareSchema', () => {
     })
   })
 
+  it('security drift is part of the report when both sides describe their security', () => {
+    const security = () => ({ rls: { conversation_messages: { enabled: true, forced: false } }, policies: {}, functions: {}, grants: {}, apiRoles: [] })
+    const off = { ...security(), rls: { conversation_messages: { enabled: false, forced: false } } }
+    const report = compareSchema({ ...expected(), security: security() }, { ...expected(), security: off })
+    expect(report.ok).toBe(false)
+    expect(report.problems.map((found) => `${found.kind} ${found.table}`)).toEqual(['rls_disabled conversation_messages'])
+  })
+
   describe('migration history', () => {
     it('pending, edited and unknown migrations, history first', () => {
       const report = compareSchema(
@@ -307,6 +315,23 @@ describe('compareSchema', () => {
         }),
         problem({ kind: 'pending_migration', table: 'parley.migrations', name: '2', expected: 'invariant_triggers' }),
         problem({ kind: 'missing_column', column: 'audio_url', expected: 'text' }),
+      ])
+    })
+
+    it('an edited migration is shown with the first 12 digits of each checksum', () => {
+      const report = compareSchema(
+        { ...expected(), migrations: [{ version: 1, name: 'conversation_tables', checksum: 'a'.repeat(64) }] },
+        { ...expected(), migrations: [{ version: 1, name: 'conversation_tables', checksum: 'b'.repeat(64) }] },
+      )
+      expect(report.problems).toEqual([
+        problem({
+          kind: 'modified_migration',
+          table: 'parley.migrations',
+          name: '1',
+          expected: `conversation_tables sha256:${'a'.repeat(12)}`,
+          actual: `conversation_tables sha256:${'b'.repeat(12)}`,
+          fix: 'manual',
+        }),
       ])
     })
 

@@ -1,0 +1,187 @@
+// The group-commit write path at its edges: when a queue is shared out among
+// connections, what a statement failing as a whole does to its callers and
+// to /readyz's clock, and what the batch observer (metrics) is told.
+import pg from 'pg'
+import { beforeAll, expect, it } from 'vitest'
+import type { Database } from '../src/db/database.js'
+import { UnavailableError } from '../src/model/errors.js'
+import { createTracker, type Tracker } from '../src/tracker/tracker.js'
+import type { BatchStats } from '../src/tracker/message-writer.js'
+import { describeEachBackend } from './support/backends.js'
+
+/** The same database, counting the group-commit statements sent to it. */
+function counted(database: Database): { database: Database; statements: () => number } {
+  let statements = 0
+  return {
+    database: {
+      ...database,
+      async query<Row>(sql: string, params?: readonly unknown[]) {
+        if (sql.includes('insert_messages(')) statements++
+        return database.query<Row>(sql, params)
+      },
+    },
+    statements: () => statements,
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describeEachBackend('the group-commit write path', (backend) => {
+  let database: Database
+  let tracker: Tracker
+  let batches: BatchStats[]
+  let statements: () => number
+
+  beforeAll(async () => {
+    database = await backend.migratedDatabase()
+    batches = []
+    const counting = counted(database)
+    statements = counting.statements
+    tracker = await createTracker({ database: counting.database, onBatch: (batch) => batches.push(batch) })
+  })
+
+  /** A trigger that fails every message insert with `sqlstate`, until the returned function drops it. */
+  async function failInserts(sqlstate: string, when = 'true'): Promise<() => Promise<void>> {
+    await database.exec(`create function test_fail_insert() returns trigger language plpgsql as $$
+      begin if ${when} then raise exception 'refused by a test trigger' using errcode = '${sqlstate}'; end if; return new; end $$;
+      create trigger test_fail_insert before insert on conversation_messages for each row execute function test_fail_insert();`)
+    return () => database.exec('drop trigger test_fail_insert on conversation_messages; drop function test_fail_insert();')
+  }
+
+  const sessions = (count: number) => Promise.all(Array.from({ length: count }, () => tracker.startSession({})))
+
+  it('a queue of fewer than 32 rows goes in one statement; from 32 it is shared out among the free connections', async () => {
+    const slots = database.maxConcurrentWrites
+    for (const [count, expected] of [
+      [31, [31]],
+      [32, slots > 1 ? Array.from({ length: slots }, () => 32 / slots) : [32]],
+    ] as const) {
+      const started = await sessions(count)
+      batches.length = 0
+      await Promise.all(started.map(({ sessionId }) => tracker.addMessage({ sessionId, role: 'user', content: 'hi' })))
+      expect(batches.map((batch) => batch.rows), `${count} callers`).toEqual(expected)
+    }
+  })
+
+  it('tells the observer how many rows each statement carried and how many were new', async () => {
+    const [session] = await sessions(1)
+    const messages = [
+      { id: crypto.randomUUID(), sessionId: session!.sessionId, role: 'user' as const, content: 'one' },
+      { id: crypto.randomUUID(), sessionId: session!.sessionId, role: 'assistant' as const, content: 'two' },
+    ]
+    batches.length = 0
+    await tracker.addMessages(messages)
+    await tracker.addMessages(messages)
+    expect(batches).toEqual([
+      { rows: 2, inserted: 2 },
+      { rows: 2, inserted: 0 },
+    ])
+  })
+
+  it('an observer that throws fails no write', async () => {
+    const throwing = await createTracker({ database, onBatch: () => { throw new Error('metrics broke') } })
+    const { sessionId } = await throwing.startSession({})
+    await expect(throwing.addMessage({ sessionId, role: 'user', content: 'still stored' })).resolves.toMatchObject({ content: 'still stored' })
+    await throwing.close()
+  })
+
+  it('an error no check foresaw fails only the caller whose row caused it; the others are stored', async () => {
+    const started = await sessions(6)
+    const stop = await failInserts('P0001', `new.content = 'boom'`)
+    try {
+      const results = await Promise.allSettled(
+        started.map(({ sessionId }, index) => tracker.addMessage({ sessionId, role: 'user', content: index === 3 ? 'boom' : `fine ${index}` })),
+      )
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'])
+      expect(String((results[3] as PromiseRejectedResult).reason)).toContain('refused by a test trigger')
+      // Such a failure is no outage.
+      expect(tracker.writeFailingForMs()).toBe(0)
+    } finally {
+      await stop()
+    }
+  })
+
+  it('while the database refuses writes, every caller hears it, no caller is retried alone, and the failing clock runs from the first failure until a commit', async () => {
+    const started = await sessions(4)
+    const stop = await failInserts('25006')
+    let stopped = false
+    try {
+      const before = statements()
+      const results = await Promise.allSettled(started.map(({ sessionId }) => tracker.addMessage({ sessionId, role: 'user', content: 'during the outage' })))
+      for (const result of results) {
+        expect(result.status).toBe('rejected')
+        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(UnavailableError)
+      }
+      // The callers of one statement are not sent again one by one to a database that is down.
+      expect(statements() - before).toBeLessThanOrEqual(2)
+      await sleep(120)
+      await expect(tracker.addMessage({ sessionId: started[0]!.sessionId, role: 'user', content: 'still down' })).rejects.toBeInstanceOf(UnavailableError)
+      // A later failure does not restart the clock.
+      expect(tracker.writeFailingForMs()).toBeGreaterThanOrEqual(100)
+      await stop()
+      stopped = true
+      await tracker.addMessage({ sessionId: started[0]!.sessionId, role: 'user', content: 'back' })
+      expect(tracker.writeFailingForMs()).toBe(0)
+    } finally {
+      if (!stopped) await stop()
+    }
+  })
+
+  it('a stored id sent again with other fields is refused naming them, as the wire spells them and as the library does', async () => {
+    const [session] = await sessions(1)
+    const id = crypto.randomUUID()
+    await tracker.addMessage({ id, sessionId: session!.sessionId, role: 'user', content: 'first', audioUrl: 'https://audio.example/1.wav' })
+    const error = await tracker.addMessage({ id, sessionId: session!.sessionId, role: 'user', content: 'second' }).catch((caught: unknown) => caught)
+    expect(error).toMatchObject({
+      code: 'MESSAGE_CONFLICT',
+      message: `message ${id} is already stored with a different content, audio_url; give a new message a new id`,
+      details: { id, sessionId: session!.sessionId, differing: ['content', 'audioUrl'] },
+    })
+  })
+
+  it('a missing or ended session is named in the error, with its id in the details', async () => {
+    const missing = crypto.randomUUID()
+    await expect(tracker.addMessage({ sessionId: missing, role: 'user', content: 'x' })).rejects.toMatchObject({
+      code: 'SESSION_NOT_FOUND',
+      message: `session ${missing} does not exist; start it first`,
+      details: { sessionId: missing },
+    })
+    const [ended] = await sessions(1)
+    await tracker.endSession(ended!.sessionId)
+    await expect(tracker.addMessage({ sessionId: ended!.sessionId, role: 'user', content: 'late' })).rejects.toMatchObject({
+      code: 'SESSION_ENDED',
+      message: `session ${ended!.sessionId} has ended; start a new session`,
+      details: { sessionId: ended!.sessionId },
+    })
+  })
+
+  // Locks held by another connection: PGlite has one connection, so no other can hold one.
+  if (backend.name !== 'postgres') return
+
+  it('writes to sessions locked elsewhere wait in as many lanes as there are write connections; one more hears SESSION_LOCKED at once; after the locks go every session takes writes', async () => {
+    const url = await backend.freshUrl()
+    const locking = await createTracker({ database: url, migrate: true, lockTimeoutMs: 1_000 })
+    const holder = new pg.Client({ connectionString: url })
+    try {
+      const lanes = locking.database.maxConcurrentWrites
+      const locked = await Promise.all(Array.from({ length: lanes + 1 }, async () => (await locking.startSession({})).sessionId))
+      await holder.connect()
+      await holder.query('begin')
+      await holder.query('select * from conversation_sessions where session_id = any($1::uuid[]) for update', [locked])
+      const results = await Promise.allSettled(locked.map((sessionId) => locking.addMessage({ sessionId, role: 'user', content: 'behind a lock' })))
+      const codes = results.map((result) => (result.status === 'rejected' ? (result.reason as UnavailableError).code : 'stored'))
+      expect(codes.filter((code) => code === 'SESSION_LOCKED')).toHaveLength(1)
+      expect(codes.filter((code) => code === 'DATABASE_LOCK_TIMEOUT')).toHaveLength(lanes)
+      const refused = results.find((result) => result.status === 'rejected' && (result.reason as UnavailableError).code === 'SESSION_LOCKED') as PromiseRejectedResult
+      expect((refused.reason as UnavailableError).details).toMatchObject({ retryAfterSeconds: 1 })
+      await holder.query('rollback')
+      for (const sessionId of locked) {
+        await locking.addMessage({ sessionId, role: 'user', content: 'after the lock' })
+        expect((await locking.listMessages(sessionId)).map((message) => message.content)).toEqual(['after the lock'])
+      }
+    } finally {
+      await holder.end().catch(() => {})
+      await locking.close()
+    }
+  })
+})
