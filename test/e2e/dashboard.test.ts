@@ -225,6 +225,72 @@ describeEachBackend('dashboard in Chromium', (backend) => {
       await screenshot(page, 'stats')
     })
 
+    it('charts three years of sessions per month, with bars one can see and the year on every label', async () => {
+      const { page, context } = browser
+      // The axis labels are drawn on the canvas: note every text drawn, with its canvas.
+      await context.addInitScript(() => {
+        const drawn: Array<{ canvas: HTMLCanvasElement; text: string }> = []
+        Object.assign(window, { parleyDrawnTexts: drawn })
+        const fillText = CanvasRenderingContext2D.prototype.fillText
+        CanvasRenderingContext2D.prototype.fillText = function (this: CanvasRenderingContext2D, text: string, x: number, y: number, maxWidth?: number) {
+          drawn.push({ canvas: this.canvas, text })
+          return maxWidth === undefined ? fillText.call(this, text, x, y) : fillText.call(this, text, x, y, maxWidth)
+        }
+      })
+      const carol = uuidv4()
+      const first = Date.UTC(2022, 4, 10, 12)
+      const count = 110
+      for (let index = 0; index < count; index++) {
+        const session = await tracker.startSession({ userId: carol, startedAt: new Date(first + index * 10 * DAY) })
+        await tracker.endSession(session.sessionId, { reason: 'done' })
+      }
+      await page.goto('about:blank')
+      await page.goto(`${base}/#/stats?user=${carol}`)
+      const perMonth = page.getByRole('region', { name: 'Sessions per month' })
+      const canvas = perMonth.locator('.chart canvas')
+      await canvas.waitFor()
+      await perMonth.getByText('The numbers').click()
+      const rows = await perMonth.locator('tbody tr').evaluateAll((found) => found.map((row) => [...row.children].map((cell) => cell.textContent ?? '')))
+      expect(rows[0]).toEqual(['2022-05', '3'])
+      expect(rows.at(-1)![0]).toBe('2025-05')
+      expect(rows).toHaveLength(37)
+      expect(rows.reduce((sum, [, sessions]) => sum + Number(sessions), 0)).toBe(count)
+
+      await expect.poll(() => canvas.evaluate((element) => (window as unknown as { parleyDrawnTexts: Array<{ canvas: unknown; text: string }> }).parleyDrawnTexts.filter((entry) => entry.canvas === element).length)).toBeGreaterThan(3)
+      const { labels, bars } = await canvas.evaluate((element: HTMLCanvasElement) => {
+        const drawn = (window as unknown as { parleyDrawnTexts: Array<{ canvas: unknown; text: string }> }).parleyDrawnTexts
+        // The last drawing of this canvas: numbers are the count axis, the rest the time axis.
+        const texts = drawn.filter((entry) => entry.canvas === element).map((entry) => entry.text)
+        const labels = [...new Set(texts.filter((text) => !/^\d+$/.test(text)))]
+        // One row of pixels just above the bottom of the plot, where every non-empty bar is.
+        const plot = element.parentElement!.querySelector('.u-over')!.getBoundingClientRect()
+        const box = element.getBoundingClientRect()
+        const scale = element.width / box.width
+        const y = Math.round((plot.bottom - box.top - 3) * scale)
+        const row = element.getContext('2d')!.getImageData(0, y, element.width, 1).data
+        const accent = getComputedStyle(element.closest('.chart')!).getPropertyValue('--accent').trim()
+        const [r, g, b] = [1, 3, 5].map((start) => parseInt(accent.slice(start, start + 2), 16))
+        const bars: number[] = []
+        let run = 0
+        for (let x = 0; x <= element.width; x++) {
+          const at = x * 4
+          const isBar = x < element.width && Math.abs(row[at]! - r!) < 12 && Math.abs(row[at + 1]! - g!) < 12 && Math.abs(row[at + 2]! - b!) < 12 && row[at + 3]! > 200
+          if (isBar) run++
+          else if (run > 0) {
+            bars.push(run / scale)
+            run = 0
+          }
+        }
+        return { labels, bars }
+      })
+      expect(labels.length).toBeGreaterThan(3)
+      for (const label of labels) expect(label).toMatch(/^20(22|23|24|25)-\d\d$/)
+      expect(new Set(labels.map((label) => label.slice(0, 4))).size).toBeGreaterThanOrEqual(3)
+      expect(bars).toHaveLength(37)
+      expect(Math.min(...bars)).toBeGreaterThanOrEqual(4)
+      await screenshot(page, 'stats-years')
+    })
+
     it('searches what was said and follows a hit to its turn', async () => {
       const { page } = browser
       await page.goto(`${base}/#/search`)
