@@ -291,6 +291,28 @@ describeEachBackend('dashboard in Chromium', (backend) => {
       await screenshot(page, 'stats-years')
     })
 
+    it('says a recording could not be played, naming its host, when its audio URL answers 404', async () => {
+      const { page } = browser
+      const host = new URL(base).host
+      const session = await tracker.startSession({ userId: uuidv4(), metadata: { recording: { url: `${base}/missing-audio/call.wav` } } })
+      await tracker.addMessage({ sessionId: session.sessionId, role: 'user', content: 'Can you hear me?', audioUrl: `${base}/missing-audio/turn.wav` })
+      await tracker.endSession(session.sessionId, { reason: 'hangup' })
+      await page.goto(`${base}/#/sessions/${session.sessionId}`)
+      const player = page.getByRole('region', { name: 'Audio player' })
+      await player.getByRole('button', { name: 'Play' }).click()
+      const turnError = player.getByRole('alert')
+      await turnError.waitFor()
+      expect(await turnError.textContent()).toBe(`The recording could not be played from ${host}: it is missing there, was refused, or is in a format this browser cannot play.`)
+      expect(await turnError.isVisible()).toBe(true)
+
+      // The call's recording (metadata.recording) says the same under its own player.
+      await page.getByTestId('session-recording').evaluate((audio: HTMLAudioElement) => audio.play().catch(() => {}))
+      const recordingError = page.getByTestId('recording-error')
+      await recordingError.waitFor()
+      expect(await recordingError.textContent()).toMatch(new RegExp(`^The recording could not be played from ${host.replace(/\./g, '\\.')}: `))
+      await screenshot(page, 'audio-missing')
+    })
+
     it('searches what was said and follows a hit to its turn', async () => {
       const { page } = browser
       await page.goto(`${base}/#/search`)
