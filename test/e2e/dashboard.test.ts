@@ -7,6 +7,7 @@ import { v4 as uuidv4 } from 'uuid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ParleyClient } from '../../src/client/index.js'
 import { createApiKey } from '../../src/tracker/api-keys.js'
+import type { Database } from '../../src/db/database.js'
 import { buildApp } from '../../src/server/app.js'
 import { createTracker, type Tracker } from '../../src/tracker/tracker.js'
 import { describeEachBackend } from '../support/backends.js'
@@ -20,6 +21,7 @@ const LONG_TURNS = 2000
 
 describeEachBackend('dashboard in Chromium', (backend) => {
   describe.skipIf(!available)('pages', () => {
+    let database: Database
     let tracker: Tracker
     let app: FastifyInstance
     let base: string
@@ -35,7 +37,7 @@ describeEachBackend('dashboard in Chromium', (backend) => {
     const dayStart = (daysAgo: number) => new Date(Math.floor((now - daysAgo * DAY) / DAY) * DAY + 12 * 3_600_000)
 
     beforeAll(async () => {
-      const database = await backend.migratedDatabase()
+      database = await backend.migratedDatabase()
       tracker = await createTracker({ database })
       app = await buildApp({ tracker, rateLimit: false })
       const wav = toneWav()
@@ -385,14 +387,33 @@ describeEachBackend('dashboard in Chromium', (backend) => {
 
     it('shows the Status filter the address holds, keeps end reasons inside their column, and explains #/live without a session', async () => {
       const { page } = browser
-      await page.goto(`${base}/#/sessions?active=false`)
+      // The demo's reason, and a longer one: neither may run under the Topics column's dash.
+      const dave = uuidv4()
+      for (const reason of ['caller_hung_up', 'assistant_transferred_the_caller_to_a_human']) {
+        const session = await tracker.startSession({ userId: dave })
+        await tracker.endSession(session.sessionId, { reason })
+      }
+      await page.goto(`${base}/#/sessions?active=false&user=${dave}`)
       const status = page.getByLabel('Status')
-      await page.locator('.badge.ended').first().waitFor()
+      await expect.poll(() => page.locator('.badge.ended').count()).toBe(2)
       expect(await status.inputValue()).toBe('false')
-      const fits = await page.locator('.badge.ended').evaluateAll((badges) =>
-        badges.every((badge) => badge.getBoundingClientRect().right <= badge.parentElement!.getBoundingClientRect().right + 0.5),
+      const overlaps = await page.locator('[role=row][data-session-id]').evaluateAll((rows) =>
+        rows.map((row) => {
+          const badge = row.querySelector('.badge.ended')!
+          const cell = badge.parentElement!
+          const topics = cell.nextElementSibling!
+          return {
+            reason: badge.getAttribute('title'),
+            pastCell: badge.getBoundingClientRect().right - cell.getBoundingClientRect().right,
+            overTopics: badge.getBoundingClientRect().right - topics.getBoundingClientRect().left,
+          }
+        }),
       )
-      expect(fits).toBe(true)
+      expect(overlaps.map((overlap) => overlap.reason).sort()).toEqual(['ended (assistant_transferred_the_caller_to_a_human)', 'ended (caller_hung_up)'])
+      for (const overlap of overlaps) {
+        expect(overlap.pastCell, overlap.reason!).toBeLessThanOrEqual(0.5)
+        expect(overlap.overTopics, overlap.reason!).toBeLessThanOrEqual(0)
+      }
       await page.goto(`${base}/#/live`)
       const empty = page.getByTestId('live-empty')
       await empty.waitFor()
@@ -406,6 +427,43 @@ describeEachBackend('dashboard in Chromium', (backend) => {
       await verdict.waitFor()
       expect(await verdict.textContent()).toMatch(/matches the schema Parley expects/)
       await screenshot(page, 'health')
+    })
+
+    it('lists a drifted database’s problems with each word whole, and the browser gets its icon', async () => {
+      const { page } = browser
+      const index = 'conversation_sessions_metadata_idx'
+      const [{ indexdef }] = (await database.query<{ indexdef: string }>('select indexdef from pg_indexes where indexname = $1', [index])).rows as [{ indexdef: string }]
+      await database.query(`drop index ${index}`)
+      try {
+        for (const width of [1280, 900, 390]) {
+          await page.setViewportSize({ width, height: 860 })
+          await page.goto('about:blank')
+          await page.goto(`${base}/#/health`)
+          const row = page.locator('table.problems tr', { hasText: index })
+          await row.waitFor()
+          const found = row.locator('td').nth(4)
+          expect(await found.textContent()).toBe('nothing')
+          // One line box for the word: "nothing", never "nothin" over "g".
+          const lines = await found.evaluate((cell) => {
+            const range = document.createRange()
+            range.selectNodeContents(cell)
+            return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size
+          })
+          expect(lines, `at ${width} px`).toBe(1)
+          // A wide table scrolls in its box; the page itself does not.
+          expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), `at ${width} px`).toBeLessThanOrEqual(0)
+          await screenshot(page, `health-drift-${width}`)
+        }
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 860 })
+        await database.query(indexdef)
+      }
+      const icon = await page.evaluate(async () => {
+        const link = document.querySelector<HTMLLinkElement>('link[rel=icon]')!
+        const response = await fetch(link.href)
+        return { path: new URL(link.href).pathname, status: response.status, type: response.headers.get('content-type') }
+      })
+      expect(icon).toEqual({ path: '/favicon.ico', status: 200, type: expect.stringMatching(/^image\/svg\+xml/) })
     })
 
     it('renders a 2,000-turn transcript a window at a time and jumps to a linked turn', async () => {
