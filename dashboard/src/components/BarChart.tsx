@@ -25,8 +25,8 @@ export function BarChart({ x, y, label, ticks }: BarChartProps) {
       height: 220,
       legend: { show: false },
       cursor: { show: true, drag: { x: false, y: false } },
-      // Half a slot either side, so the first and last bars are whole.
-      scales: { x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
+      // Half a slot either side, so the first and last bars are whole; from the data, as uPlot widens a one-point range its own way.
+      scales: { x: { time: false, range: () => [(x[0] ?? 0) - 0.5, (x.at(-1) ?? 0) + 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
       axes: [
         {
           ...(ticks && { values: (_u: uPlot, splits: number[]) => splits.map((split) => ticks[split] ?? '') }),
