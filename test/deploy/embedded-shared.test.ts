@@ -1,11 +1,12 @@
 // The embedded database while `parley serve` holds it: the other commands
 // reach it through the server's socket. Also the embedded folder's own
 // mistakes, and a port already in use, each one line and exit 2.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sharedSocketPath } from '../../src/db/pglite/shared-socket.js'
+import { migrations } from '../../src/migrations/generated.js'
 import { buildDistIfStale, runCli } from '../support/cli.js'
 import { serve, stop, type Served } from '../support/serve.js'
 
@@ -121,6 +122,22 @@ describe('embedded folders that cannot be, or hold no database', () => {
       )
     }
     expect(existsSync(missing)).toBe(false)
+  })
+
+  it('migrate --dry-run on a folder with no database yet prints what migrate would apply there, and creates nothing', async () => {
+    const fresh = join(dir, 'not-yet')
+    const run = await runCli(['migrate', '--dry-run', '--database-url', `pglite:${fresh}`])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(new RegExp(`^-- no Parley database at ${fresh} yet: \`parley migrate\` would create one there and apply these ${migrations.length} migrations\n`))
+    for (const migration of migrations) expect(run.stdout).toContain(`-- migration ${migration.version}: ${migration.name}\n${migration.sql.trim()}\n`)
+    const json = await runCli(['migrate', '--dry-run', '--json', '--database-url', `pglite:${fresh}`])
+    expect(JSON.parse(json.stdout)).toEqual({ pending: [...migrations], applied: [], exists: false })
+    expect(existsSync(fresh)).toBe(false)
+    // An empty folder is no database either: it stays empty.
+    mkdirSync(fresh)
+    expect((await runCli(['migrate', '--dry-run', '--database-url', `pglite:${fresh}`])).code).toBe(0)
+    expect(readdirSync(fresh)).toEqual([])
   })
 
   it('a folder with other files in it is refused, and nothing is written there', async () => {

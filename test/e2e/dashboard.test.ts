@@ -7,6 +7,7 @@ import { v4 as uuidv4 } from 'uuid'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ParleyClient } from '../../src/client/index.js'
 import { createApiKey } from '../../src/tracker/api-keys.js'
+import type { Database } from '../../src/db/database.js'
 import { buildApp } from '../../src/server/app.js'
 import { createTracker, type Tracker } from '../../src/tracker/tracker.js'
 import { describeEachBackend } from '../support/backends.js'
@@ -20,6 +21,7 @@ const LONG_TURNS = 2000
 
 describeEachBackend('dashboard in Chromium', (backend) => {
   describe.skipIf(!available)('pages', () => {
+    let database: Database
     let tracker: Tracker
     let app: FastifyInstance
     let base: string
@@ -35,7 +37,7 @@ describeEachBackend('dashboard in Chromium', (backend) => {
     const dayStart = (daysAgo: number) => new Date(Math.floor((now - daysAgo * DAY) / DAY) * DAY + 12 * 3_600_000)
 
     beforeAll(async () => {
-      const database = await backend.migratedDatabase()
+      database = await backend.migratedDatabase()
       tracker = await createTracker({ database })
       app = await buildApp({ tracker, rateLimit: false })
       const wav = toneWav()
@@ -225,6 +227,94 @@ describeEachBackend('dashboard in Chromium', (backend) => {
       await screenshot(page, 'stats')
     })
 
+    it('charts three years of sessions per month, with bars one can see and the year on every label', async () => {
+      const { page, context } = browser
+      // The axis labels are drawn on the canvas: note every text drawn, with its canvas.
+      await context.addInitScript(() => {
+        const drawn: Array<{ canvas: HTMLCanvasElement; text: string }> = []
+        Object.assign(window, { parleyDrawnTexts: drawn })
+        const fillText = CanvasRenderingContext2D.prototype.fillText
+        CanvasRenderingContext2D.prototype.fillText = function (this: CanvasRenderingContext2D, text: string, x: number, y: number, maxWidth?: number) {
+          drawn.push({ canvas: this.canvas, text })
+          return maxWidth === undefined ? fillText.call(this, text, x, y) : fillText.call(this, text, x, y, maxWidth)
+        }
+      })
+      const carol = uuidv4()
+      const first = Date.UTC(2022, 4, 10, 12)
+      const count = 110
+      for (let index = 0; index < count; index++) {
+        const session = await tracker.startSession({ userId: carol, startedAt: new Date(first + index * 10 * DAY) })
+        await tracker.endSession(session.sessionId, { reason: 'done' })
+      }
+      await page.goto('about:blank')
+      await page.goto(`${base}/#/stats?user=${carol}`)
+      const perMonth = page.getByRole('region', { name: 'Sessions per month' })
+      const canvas = perMonth.locator('.chart canvas')
+      await canvas.waitFor()
+      await perMonth.getByText('The numbers').click()
+      const rows = await perMonth.locator('tbody tr').evaluateAll((found) => found.map((row) => [...row.children].map((cell) => cell.textContent ?? '')))
+      expect(rows[0]).toEqual(['2022-05', '3'])
+      expect(rows.at(-1)![0]).toBe('2025-05')
+      expect(rows).toHaveLength(37)
+      expect(rows.reduce((sum, [, sessions]) => sum + Number(sessions), 0)).toBe(count)
+
+      await expect.poll(() => canvas.evaluate((element) => (window as unknown as { parleyDrawnTexts: Array<{ canvas: unknown; text: string }> }).parleyDrawnTexts.filter((entry) => entry.canvas === element).length)).toBeGreaterThan(3)
+      const { labels, bars } = await canvas.evaluate((element: HTMLCanvasElement) => {
+        const drawn = (window as unknown as { parleyDrawnTexts: Array<{ canvas: unknown; text: string }> }).parleyDrawnTexts
+        // The last drawing of this canvas: numbers are the count axis, the rest the time axis.
+        const texts = drawn.filter((entry) => entry.canvas === element).map((entry) => entry.text)
+        const labels = [...new Set(texts.filter((text) => !/^\d+$/.test(text)))]
+        // One row of pixels just above the bottom of the plot, where every non-empty bar is.
+        const plot = element.parentElement!.querySelector('.u-over')!.getBoundingClientRect()
+        const box = element.getBoundingClientRect()
+        const scale = element.width / box.width
+        const y = Math.round((plot.bottom - box.top - 3) * scale)
+        const row = element.getContext('2d')!.getImageData(0, y, element.width, 1).data
+        const accent = getComputedStyle(element.closest('.chart')!).getPropertyValue('--accent').trim()
+        const [r, g, b] = [1, 3, 5].map((start) => parseInt(accent.slice(start, start + 2), 16))
+        const bars: number[] = []
+        let run = 0
+        for (let x = 0; x <= element.width; x++) {
+          const at = x * 4
+          const isBar = x < element.width && Math.abs(row[at]! - r!) < 12 && Math.abs(row[at + 1]! - g!) < 12 && Math.abs(row[at + 2]! - b!) < 12 && row[at + 3]! > 200
+          if (isBar) run++
+          else if (run > 0) {
+            bars.push(run / scale)
+            run = 0
+          }
+        }
+        return { labels, bars }
+      })
+      expect(labels.length).toBeGreaterThan(3)
+      for (const label of labels) expect(label).toMatch(/^20(22|23|24|25)-\d\d$/)
+      expect(new Set(labels.map((label) => label.slice(0, 4))).size).toBeGreaterThanOrEqual(3)
+      expect(bars).toHaveLength(37)
+      expect(Math.min(...bars)).toBeGreaterThanOrEqual(4)
+      await screenshot(page, 'stats-years')
+    })
+
+    it('says a recording could not be played, naming its host, when its audio URL answers 404', async () => {
+      const { page } = browser
+      const host = new URL(base).host
+      const session = await tracker.startSession({ userId: uuidv4(), metadata: { recording: { url: `${base}/missing-audio/call.wav` } } })
+      await tracker.addMessage({ sessionId: session.sessionId, role: 'user', content: 'Can you hear me?', audioUrl: `${base}/missing-audio/turn.wav` })
+      await tracker.endSession(session.sessionId, { reason: 'hangup' })
+      await page.goto(`${base}/#/sessions/${session.sessionId}`)
+      const player = page.getByRole('region', { name: 'Audio player' })
+      await player.getByRole('button', { name: 'Play' }).click()
+      const turnError = player.getByRole('alert')
+      await turnError.waitFor()
+      expect(await turnError.textContent()).toBe(`The recording could not be played from ${host}: it is missing there, was refused, or is in a format this browser cannot play.`)
+      expect(await turnError.isVisible()).toBe(true)
+
+      // The call's recording (metadata.recording) says the same under its own player.
+      await page.getByTestId('session-recording').evaluate((audio: HTMLAudioElement) => audio.play().catch(() => {}))
+      const recordingError = page.getByTestId('recording-error')
+      await recordingError.waitFor()
+      expect(await recordingError.textContent()).toMatch(new RegExp(`^The recording could not be played from ${host.replace(/\./g, '\\.')}: `))
+      await screenshot(page, 'audio-missing')
+    })
+
     it('searches what was said and follows a hit to its turn', async () => {
       const { page } = browser
       await page.goto(`${base}/#/search`)
@@ -297,14 +387,33 @@ describeEachBackend('dashboard in Chromium', (backend) => {
 
     it('shows the Status filter the address holds, keeps end reasons inside their column, and explains #/live without a session', async () => {
       const { page } = browser
-      await page.goto(`${base}/#/sessions?active=false`)
+      // The demo's reason, and a longer one: neither may run under the Topics column's dash.
+      const dave = uuidv4()
+      for (const reason of ['caller_hung_up', 'assistant_transferred_the_caller_to_a_human']) {
+        const session = await tracker.startSession({ userId: dave })
+        await tracker.endSession(session.sessionId, { reason })
+      }
+      await page.goto(`${base}/#/sessions?active=false&user=${dave}`)
       const status = page.getByLabel('Status')
-      await page.locator('.badge.ended').first().waitFor()
+      await expect.poll(() => page.locator('.badge.ended').count()).toBe(2)
       expect(await status.inputValue()).toBe('false')
-      const fits = await page.locator('.badge.ended').evaluateAll((badges) =>
-        badges.every((badge) => badge.getBoundingClientRect().right <= badge.parentElement!.getBoundingClientRect().right + 0.5),
+      const overlaps = await page.locator('[role=row][data-session-id]').evaluateAll((rows) =>
+        rows.map((row) => {
+          const badge = row.querySelector('.badge.ended')!
+          const cell = badge.parentElement!
+          const topics = cell.nextElementSibling!
+          return {
+            reason: badge.getAttribute('title'),
+            pastCell: badge.getBoundingClientRect().right - cell.getBoundingClientRect().right,
+            overTopics: badge.getBoundingClientRect().right - topics.getBoundingClientRect().left,
+          }
+        }),
       )
-      expect(fits).toBe(true)
+      expect(overlaps.map((overlap) => overlap.reason).sort()).toEqual(['ended (assistant_transferred_the_caller_to_a_human)', 'ended (caller_hung_up)'])
+      for (const overlap of overlaps) {
+        expect(overlap.pastCell, overlap.reason!).toBeLessThanOrEqual(0.5)
+        expect(overlap.overTopics, overlap.reason!).toBeLessThanOrEqual(0)
+      }
       await page.goto(`${base}/#/live`)
       const empty = page.getByTestId('live-empty')
       await empty.waitFor()
@@ -318,6 +427,43 @@ describeEachBackend('dashboard in Chromium', (backend) => {
       await verdict.waitFor()
       expect(await verdict.textContent()).toMatch(/matches the schema Parley expects/)
       await screenshot(page, 'health')
+    })
+
+    it('lists a drifted database’s problems with each word whole, and the browser gets its icon', async () => {
+      const { page } = browser
+      const index = 'conversation_sessions_metadata_idx'
+      const [{ indexdef }] = (await database.query<{ indexdef: string }>('select indexdef from pg_indexes where indexname = $1', [index])).rows as [{ indexdef: string }]
+      await database.query(`drop index ${index}`)
+      try {
+        for (const width of [1280, 900, 390]) {
+          await page.setViewportSize({ width, height: 860 })
+          await page.goto('about:blank')
+          await page.goto(`${base}/#/health`)
+          const row = page.locator('table.problems tr', { hasText: index })
+          await row.waitFor()
+          const found = row.locator('td').nth(4)
+          expect(await found.textContent()).toBe('nothing')
+          // One line box for the word: "nothing", never "nothin" over "g".
+          const lines = await found.evaluate((cell) => {
+            const range = document.createRange()
+            range.selectNodeContents(cell)
+            return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size
+          })
+          expect(lines, `at ${width} px`).toBe(1)
+          // A wide table scrolls in its box; the page itself does not.
+          expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), `at ${width} px`).toBeLessThanOrEqual(0)
+          await screenshot(page, `health-drift-${width}`)
+        }
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 860 })
+        await database.query(indexdef)
+      }
+      const icon = await page.evaluate(async () => {
+        const link = document.querySelector<HTMLLinkElement>('link[rel=icon]')!
+        const response = await fetch(link.href)
+        return { path: new URL(link.href).pathname, status: response.status, type: response.headers.get('content-type') }
+      })
+      expect(icon).toEqual({ path: '/favicon.ico', status: 200, type: expect.stringMatching(/^image\/svg\+xml/) })
     })
 
     it('renders a 2,000-turn transcript a window at a time and jumps to a linked turn', async () => {

@@ -51,10 +51,12 @@ describe(`fault suite (${full ? 'full' : 'short'})`, () => {
           hung: result.hung,
           server_errors: result.server_errors,
           not_stored_but_stored: result.not_stored_but_stored,
+          // Every rejection names its messages and says whether they may be stored.
+          unknown_outcome: result.unknown_outcome,
           recovered: result.recovered !== false,
           resends_unacknowledged: result.resent - result.resent_acked,
           unexpected_server_exits: result.notes.unexpected_server_exits ?? 0,
-        }).toEqual({ lost: 0, duplicated: 0, hung: 0, server_errors: 0, not_stored_but_stored: 0, recovered: true, resends_unacknowledged: 0, unexpected_server_exits: 0 })
+        }).toEqual({ lost: 0, duplicated: 0, hung: 0, server_errors: 0, not_stored_but_stored: 0, unknown_outcome: 0, recovered: true, resends_unacknowledged: 0, unexpected_server_exits: 0 })
         expect(result.acknowledged).toBeGreaterThan(0)
         if (scenario.name === 'server-sigterm') expect(result.notes.exit_code).toBe(0)
         if (scenario.name === 'same-id-100') {

@@ -25,14 +25,22 @@ export function BarChart({ x, y, label, ticks }: BarChartProps) {
       height: 220,
       legend: { show: false },
       cursor: { show: true, drag: { x: false, y: false } },
-      // Half a slot either side, so the first and last bars are whole.
-      scales: { x: { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
+      // Half a slot either side, so the first and last bars are whole; from the data, as uPlot widens a one-point range its own way.
+      scales: { x: { time: false, range: () => [(x[0] ?? 0) - 0.5, (x.at(-1) ?? 0) + 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
       axes: [
-        { ...(ticks && { values: (_u: uPlot, splits: number[]) => splits.map((split) => ticks[split] ?? '') }), incrs: COUNT_STEPS, stroke: 'currentColor', grid: { show: false } },
+        {
+          ...(ticks && { values: (_u: uPlot, splits: number[]) => splits.map((split) => ticks[split] ?? '') }),
+          // Room for the longest label, so `2024-03-14` does not run into its neighbour.
+          space: Math.max(50, 7 * Math.max(0, ...(ticks ?? []).map((tick) => tick.length)) + 16),
+          incrs: COUNT_STEPS,
+          stroke: 'currentColor',
+          grid: { show: false },
+        },
         // Counts are whole numbers: no 0.25 ticks.
         { stroke: 'currentColor', grid: { stroke: 'rgba(127,127,127,0.2)' }, incrs: COUNT_STEPS },
       ],
-      series: [{}, { label, fill: color, stroke: color, paths: uPlot.paths.bars!({ size: [0.7, 60] }), points: { show: false } }],
+      // A bar is 70 % of its slot, 3 to 60 px wide: never a hairline.
+      series: [{}, { label, fill: color, stroke: color, paths: uPlot.paths.bars!({ size: [0.7, 60, 3] }), points: { show: false } }],
     }
     const chart = new uPlot(options, [x, y], element)
     const resize = new ResizeObserver(() => chart.setSize({ width: Math.max(240, element.clientWidth), height: 220 }))

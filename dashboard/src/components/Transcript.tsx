@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { Message } from '../../../src/client/index.js'
 import { formatOffset } from '../format.js'
+import { playbackError } from './playback-error.js'
 import { href } from '../route.js'
 import { VirtualList } from './VirtualList.js'
 
@@ -31,6 +32,7 @@ export function Transcript({ sessionId, startedAt, messages, focusId, follow, la
   const audioTurns = messages.map((message, index) => (message.audioUrl ? index : -1)).filter((index) => index >= 0)
   const [playing, setPlaying] = useState<number | null>(null)
   const [onThrough, setOnThrough] = useState(false)
+  const [failed, setFailed] = useState<string | null>(null)
   const player = useRef<HTMLAudioElement>(null)
 
   const toggle = (key: string) =>
@@ -42,6 +44,7 @@ export function Transcript({ sessionId, startedAt, messages, focusId, follow, la
 
   const play = (index: number) => {
     setPlaying(index)
+    setFailed(null)
     const audio = player.current
     if (!audio) return
     audio.src = messages[index]!.audioUrl!
@@ -121,13 +124,22 @@ export function Transcript({ sessionId, startedAt, messages, focusId, follow, la
     <div class="transcript-wrap">
       {audioTurns.length > 0 && (
         <div class="player" role="region" aria-label="Audio player">
-          <audio ref={player} controls preload="none" onEnded={onEnded} aria-label="Turn audio" data-testid="turn-audio" />
+          <audio
+            ref={player}
+            controls
+            preload="none"
+            onEnded={onEnded}
+            onError={(event) => setFailed(playbackError(event.currentTarget as HTMLAudioElement))}
+            aria-label="Turn audio"
+            data-testid="turn-audio"
+          />
           <span class="muted">{playing !== null ? `${messages[playing]!.role} turn at ${formatOffset(turnOffset(messages[playing]!, startedAt))}` : `${audioTurns.length} turns with audio`}</span>
           <button type="button" onClick={() => play(audioTurns.find((index) => index >= (playing ?? 0)) ?? audioTurns[0]!)}>Play</button>
           <label class="inline">
             <input type="checkbox" checked={onThrough} onChange={(event) => setOnThrough((event.currentTarget as HTMLInputElement).checked)} />
             Play on through
           </label>
+          {failed && <p class="error" role="alert" data-testid="audio-error">{failed}</p>}
         </div>
       )}
       <VirtualList

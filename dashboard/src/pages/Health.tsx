@@ -12,33 +12,36 @@ export function HealthPage({ client }: { client: ParleyClient }) {
       {loaded.state === 'done' && (() => {
         const report = loaded.value
         const pending = report.pendingMigrations
+        const errors = report.problems.filter((problem) => problem.severity === 'error').length
         return (
           <>
             <p class={`verdict ${report.ok ? 'ok' : 'bad'}`} role="status" data-testid="health-verdict">
               {report.ok
-                ? `✅ The database matches the schema Parley expects${report.problems.length ? ` (${report.problems.length} warnings)` : ''}.`
-                : `⚠️ The database does not match the schema Parley expects: ${report.problems.filter((problem) => problem.severity === 'error').length} problems.`}
+                ? `✅ The database matches the schema Parley expects${report.problems.length ? ` (${report.problems.length} ${report.problems.length === 1 ? 'warning' : 'warnings'})` : ''}.`
+                : `⚠️ The database does not match the schema Parley expects: ${errors} ${errors === 1 ? 'problem' : 'problems'}.`}
             </p>
             {pending.length > 0 && (
               <p>Pending migrations: {pending.map((migration) => `${migration.version} ${migration.name}`).join(', ')}</p>
             )}
             {report.problems.length > 0 && (
-              <table class="problems">
-                <caption class="sr-only">What the doctor found</caption>
-                <thead><tr><th scope="col">Table</th><th scope="col">Problem</th><th scope="col">Object</th><th scope="col">Expected</th><th scope="col">Found</th><th scope="col">Fix</th></tr></thead>
-                <tbody>
-                  {report.problems.map((problem, index) => (
-                    <tr key={index} class={problem.severity}>
-                      <td>{problem.table ?? '—'}</td>
-                      <td>{problem.kind}{problem.severity === 'warning' ? ' (warning)' : ''}</td>
-                      <td class="mono">{problem.column ?? problem.name ?? ''}</td>
-                      <td class="mono">{problem.expected ?? '—'}</td>
-                      <td class="mono">{problem.actual ?? 'nothing'}</td>
-                      <td>{problem.fix}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <div class="scroll-x">
+                <table class="problems">
+                  <caption class="sr-only">What the doctor found</caption>
+                  <thead><tr><th scope="col">Table</th><th scope="col">Problem</th><th scope="col">Object</th><th scope="col">Expected</th><th scope="col">Found</th><th scope="col">Fix</th></tr></thead>
+                  <tbody>
+                    {report.problems.map((problem, index) => (
+                      <tr key={index} class={problem.severity}>
+                        <td><Breakable text={problem.table ?? '—'} /></td>
+                        <td><Breakable text={problem.kind} />{problem.severity === 'warning' ? ' (warning)' : ''}</td>
+                        <td class="mono"><Breakable text={problem.column ?? problem.name ?? ''} /></td>
+                        <td class="mono"><Breakable text={problem.expected ?? '—'} /></td>
+                        <td class="mono"><Breakable text={problem.actual ?? 'nothing'} /></td>
+                        <td>{problem.fix}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             )}
             {!report.ok &&
               (report.pendingMigrations.length > 0 ? (
@@ -51,4 +54,13 @@ export function HealthPage({ client }: { client: ParleyClient }) {
       })()}
     </section>
   )
+}
+
+/**
+ * SQL names may break after `_`, `.` or `,` (and nowhere else in a word), so
+ * `conversation_sessions_metadata_idx` wraps at its parts and `nothing` stays whole.
+ */
+function Breakable({ text }: { text: string }) {
+  const parts = text.split(/(?<=[_.,])/)
+  return <>{parts.map((part, index) => (index === 0 ? part : <><wbr />{part}</>))}</>
 }

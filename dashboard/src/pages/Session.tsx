@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks'
 import type { Session } from '../../../src/client/index.js'
 import { EXPORT_FORMATS, type ParleyClient } from '../api.js'
+import { playbackError } from '../components/playback-error.js'
 import { Transcript } from '../components/Transcript.js'
 import { explain, formatDuration, formatTime } from '../format.js'
 import { useLoad } from '../hooks.js'
@@ -36,13 +37,15 @@ export function SessionPage({ client, sessionId, turn }: { client: ParleyClient;
 
 /** The call's recording (`metadata.recording`, set by imports), with its other variants as links. */
 export function Recording({ session }: { session: Session }) {
+  const [failed, setFailed] = useState<string | null>(null)
   const recording = session.metadata.recording as Record<string, unknown> | undefined
   if (!recording || typeof recording.url !== 'string') return null
   const variants = Object.entries(recording).filter((entry): entry is [string, string] => entry[0] !== 'url' && typeof entry[1] === 'string')
   return (
     <figure class="recording">
       <figcaption>Recording</figcaption>
-      <audio controls preload="none" src={recording.url} data-testid="session-recording" />
+      <audio controls preload="none" src={recording.url} data-testid="session-recording" onError={(event) => setFailed(playbackError(event.currentTarget as HTMLAudioElement))} />
+      {failed && <p class="error" role="alert" data-testid="recording-error">{failed}</p>}
       {variants.length > 0 && (
         <p class="muted">
           {variants.map(([name, url], index) => (

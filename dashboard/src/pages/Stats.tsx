@@ -4,6 +4,7 @@ import type { ParleyClient, ConversationStats } from '../api.js'
 import { BarChart } from '../components/BarChart.js'
 import { formatDuration, formatNumber } from '../format.js'
 import { useLoad } from '../hooks.js'
+import { groupDays, PERIOD_HEADING } from '../periods.js'
 import { navigate } from '../route.js'
 
 export function StatsPage({ client, query }: { client: ParleyClient; query: URLSearchParams }) {
@@ -49,7 +50,9 @@ function Figures({ stats }: { stats: ConversationStats }) {
   if (stats.totals.sessions === 0) {
     return <p class="empty">No sessions in this period yet — run <code>npx parley demo --server {location.origin} --key &lt;ingest key&gt;</code> to record one.</p>
   }
-  const days = stats.sessionsPerDay
+  // Days for a short span; weeks, months or years for a long one, so each bar stays wide enough to see.
+  const { unit, periods } = groupDays(stats.sessionsPerDay)
+  const perPeriod = `Sessions per ${unit}`
   const buckets = stats.durationSeconds.buckets
   const bucketLabel = (le: number | null, index: number) => (le === null ? `> ${formatDuration(buckets[index - 1]?.leSeconds ?? 0)}` : `≤ ${formatDuration(le)}`)
   const hours = Array.from({ length: 24 }, (_, hour) => stats.busiestHours.find((entry) => entry.hour === hour)?.count ?? 0)
@@ -62,9 +65,9 @@ function Figures({ stats }: { stats: ConversationStats }) {
         <div><dt>Messages per session (avg)</dt><dd data-testid="messages-avg">{formatNumber(stats.messagesPerSession.avg, 1)}</dd></div>
       </dl>
 
-      <Panel title="Sessions per day">
-        <BarChart label="Sessions per day" x={days.map((_, index) => index)} y={days.map((entry) => entry.count)} ticks={days.map((entry) => entry.day.slice(5, 10))} />
-        <NumbersTable caption="Sessions per day" head={['Day', 'Sessions']} rows={days.map((entry) => [entry.day.slice(0, 10), formatNumber(entry.count)])} />
+      <Panel title={perPeriod}>
+        <BarChart label={perPeriod} x={periods.map((_, index) => index)} y={periods.map((period) => period.count)} ticks={periods.map((period) => period.tick)} />
+        <NumbersTable caption={perPeriod} head={[PERIOD_HEADING[unit], 'Sessions']} rows={periods.map((period) => [period.label, formatNumber(period.count)])} />
       </Panel>
 
       <Panel title="Duration">
