@@ -5,7 +5,7 @@ import { adapters } from '../../src/import/adapters/index.js'
 import { requireEveryEntry } from '../../src/import/adapters/shared.js'
 import { importedSessionId } from '../../src/import/ids.js'
 import { ImportError } from '../../src/import/import-error.js'
-import { importFile } from '../../src/import/import-sessions.js'
+import { importFile, importSessions } from '../../src/import/import-sessions.js'
 import { detectPlatform, PayloadReader } from '../../src/import/reader.js'
 import type { ImportedMessage, ImportedSession, Platform } from '../../src/import/types.js'
 import { createTracker, type Tracker } from '../../src/tracker/tracker.js'
@@ -464,12 +464,38 @@ describeEachBackend('real payloads, stored', (backend) => {
     expect(stored.size).toBe(REAL.length - 2)
   })
 
-  it('a live status-update alone: in-progress stays active, ended has its end reason and no turns', async () => {
+  it('a report whose session id is someone else\'s session still going is refused, nothing written', async () => {
+    const payload = structuredClone(real('vapi/2025-06-report-artifact-recording-mono.json')) as { message: { call: Json } }
+    payload.message.call.id = 'someone-elses-call'
+    const sessions = adapters.vapi.parse(payload, context)
+    const sessionId = sessions[0]!.session.sessionId
+    await tracker.startSession({ sessionId, userId: '9f8e7d6c-0000-4000-8000-000000000002' })
+    const summary = await importSessions(tracker.database, sessions, { path: 'taken.json' })
+    expect(summary).toMatchObject({ sessions: 0, messages: 0, unchanged: 0 })
+    expect(summary.failures.map((failure) => failure.message)).toEqual([expect.stringMatching(/^taken\.json: .*stored as another session still going \(not an import of this call\); nothing was written/)])
+    expect(await tracker.listMessages(sessionId)).toEqual([])
+    expect((await tracker.getSession(sessionId)).isActive).toBe(true)
+  })
+
+  it('a live status-update alone: in-progress stays active until its report completes it; ended has its end reason and no turns', async () => {
     const alone = await createTracker({ database: await backend.migratedDatabase() })
     try {
       expect(await importFile(alone.database, 'vapi', join(REAL_DIR, 'vapi/2025-06-status-update-in-progress.json'))).toEqual({ sessions: 1, messages: 1, unchanged: 0, failures: [] })
       const [live] = adapters.vapi.parse(real('vapi/2025-06-status-update-in-progress.json'), context)
       expect(await alone.getSession(live!.session.sessionId)).toMatchObject({ isActive: true, endedAt: null, messageCount: 1 })
+      // Its report, imported after it, completes the call: the turns it lacked added, ended with the report's times.
+      const [report] = adapters.vapi.parse(real('vapi/2025-06-report-artifact-recording-mono.json'), context)
+      const completing = await importFile(alone.database, 'vapi', join(REAL_DIR, 'vapi/2025-06-report-artifact-recording-mono.json'))
+      expect(completing).toEqual({ sessions: 1, messages: 5, unchanged: 0, failures: [] })
+      expect(await alone.getSession(live!.session.sessionId)).toMatchObject({
+        isActive: false,
+        messageCount: 6,
+        startedAt: report!.session.startedAt,
+        endedAt: report!.session.endedAt,
+        endedReason: 'customer-ended-call',
+      })
+      expect((await alone.listMessages(live!.session.sessionId)).map((m) => m.id)).toEqual(report!.messages.map((m) => m.id))
+      expect(await importFile(alone.database, 'vapi', join(REAL_DIR, 'vapi/2025-06-report-artifact-recording-mono.json'))).toEqual({ sessions: 0, messages: 0, unchanged: 1, failures: [] })
       expect(await importFile(alone.database, 'vapi', join(REAL_DIR, 'vapi/2025-02-status-update-ended.json'))).toEqual({ sessions: 1, messages: 0, unchanged: 0, failures: [] })
       const [ended] = adapters.vapi.parse(real('vapi/2025-02-status-update-ended.json'), context)
       expect(await alone.getSession(ended!.session.sessionId)).toMatchObject({ isActive: false, endedAt: new Date(1739358427083), endedReason: 'customer-ended-call', messageCount: 0 })
