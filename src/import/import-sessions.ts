@@ -10,7 +10,7 @@ import { writeImportedSession } from './write-session.js'
 
 /** What an import did. Failed sessions wrote nothing; the others are stored. */
 export interface ImportSummary {
-  /** Sessions written now. */
+  /** Sessions written now (a stored live snapshot this import completed counts). */
   sessions: number
   /** Messages written now. */
   messages: number
@@ -46,7 +46,7 @@ export async function importSessions(
         ...(options.limits && { limits: options.limits }),
         ...(options.redactor && { redactor: options.redactor }),
       })
-      if (written.created) {
+      if (written.created || written.completed) {
         summary.sessions++
         summary.messages += written.messages
       } else {

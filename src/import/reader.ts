@@ -105,7 +105,7 @@ export function secondsBetween(startedAt: Date, at: Date): number {
 
 /** What `detectPlatform` recognises, for the line an unrecognised file gets. */
 export const KNOWN_SHAPES =
-  'vapi ({"message": {"type": "end-of-call-report"…}} or a call {"id", "artifact"|"messages"}), ' +
+  'vapi ({"message": {"type": "end-of-call-report"|"status-update"…}} or a call {"id", "artifact"|"messages"}), ' +
   'retell ({"call_id"…} or {"event", "call"}), elevenlabs ({"conversation_id"…} or {"type", "data"}), ' +
   'livekit ({"chat_history"…} or {"items": […]}), openai-realtime ([{"type": "session.created"…}…] or {"events"}), ' +
   'openai-chat ([{"role", "content"}…] or {"messages"}), vercel-ui ([{"role", "parts"}…] or {"id", "messages"}), ' +

@@ -1,8 +1,10 @@
 import type { Database } from '../db/database.js'
-import { ConflictError, ValidationError } from '../model/errors.js'
+import { ConflictError, ParleyError, ValidationError } from '../model/errors.js'
 import { DEFAULT_LIMITS, type Limits } from '../model/limits.js'
 import { validateMessages, validateStartSession, type ValidMessage } from '../model/validate.js'
+import { convergeSession } from '../tracker/converge.js'
 import { redactMessages, type Redactor } from '../tracker/redaction.js'
+import { readSession } from '../tracker/session-reads.js'
 import { writeWholeSession } from '../tracker/whole-session.js'
 import { ImportError } from './import-error.js'
 import type { ImportedSession } from './types.js'
@@ -12,8 +14,17 @@ export interface WrittenSession {
   sessionId: string
   /** False when the session was already stored (a re-import): nothing was written. */
   created: boolean
+  /** True when a stored session still going (a live snapshot imported before) was brought to this file's version. */
+  completed: boolean
   messages: number
 }
+
+/**
+ * The stage an imported final payload has among a call's reports: below any
+ * webhook report (Vapi's end-of-call 2, Retell's call_ended 2 and call_analyzed
+ * 3), so a report delivered later still applies.
+ */
+export const IMPORT_STAGE = 1
 
 /**
  * A session's metadata holds the provider payload's unmapped rest (a Vapi
@@ -37,15 +48,45 @@ export async function writeImportedSession(
   const limits = options.limits ?? DEFAULT_LIMITS
   const { start, messages, endedAt } = checkImportedSession(redacted(imported, options.redactor, limits), options.path, limits)
   const sessionId = start.sessionId!
+  // A live snapshot imported before (a Vapi status-update in progress) is still open: this file completes it.
+  if ((await storedActive(database, sessionId)) && !imported.session.active) {
+    const source = imported.session.metadata.source as { platform: string; id: string }
+    try {
+      const result = await convergeSession(database, {
+        sessionId,
+        platform: source.platform,
+        callId: source.id,
+        startedAt: start.startedAt!,
+        messages,
+        final: { metadata: start.metadata, endedAt: endedAt!, endedReason: imported.session.endedReason, stage: IMPORT_STAGE },
+        createMetadata: start.metadata,
+      })
+      return { sessionId, created: false, completed: true, messages: result.added }
+    } catch (error) {
+      if (error instanceof ConflictError && error.code === 'WEBHOOK_SESSION_MISMATCH') {
+        throw new ImportError(options.path, imported.pointer, `is the call of session ${sessionId}, which is stored as another session still going (not an import of this call); nothing was written`)
+      }
+      throw error
+    }
+  }
   try {
     const { created } = await writeWholeSession(database, {
       start: { ...start, sessionId, startedAt: start.startedAt! },
       messages,
       end: endedAt ? { at: endedAt, reason: imported.session.endedReason } : null,
     })
-    return { sessionId, created, messages: created ? messages.length : 0 }
+    return { sessionId, created, completed: false, messages: created ? messages.length : 0 }
   } catch (error) {
     throw atItem(error, imported, options.path)
+  }
+}
+
+async function storedActive(database: Database, sessionId: string): Promise<boolean> {
+  try {
+    return (await readSession(database, sessionId)).isActive
+  } catch (error) {
+    if (error instanceof ParleyError && error.code === 'SESSION_NOT_FOUND') return false
+    throw error
   }
 }
 

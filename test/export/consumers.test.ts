@@ -13,6 +13,7 @@ import { exportFormat } from '../../src/export/formats/index.js'
 import type { OpenAIChatMessage } from '../../src/export/formats/openai.js'
 import { oneSession, readSession } from '../../src/tracker/session-reads.js'
 import { importSessions, parseImportFile, type ImportedSession, type Platform } from '../../src/import/index.js'
+import { detectPlatform } from '../../src/import/reader.js'
 import { createTracker, type Tracker } from '../../src/tracker/tracker.js'
 import type { AddMessageInput } from '../../src/model/types.js'
 import { describeEachBackend } from '../support/backends.js'
@@ -65,6 +66,13 @@ const fixtures: Fixture[] = FIXTURE_DIRS.flatMap(jsonFiles).flatMap((path) => {
   const payload = JSON.parse(readFileSync(path, 'utf8')) as unknown
   const kind = chatKind(payload)
   return kind ? [{ name: relative(root, path), path, kind, payload }] : []
+})
+
+/** Every real capture that is not a chat (Vapi, Retell, ElevenLabs, LiveKit, Realtime): its export is read by the same consumers. */
+const voiceCaptures = jsonFiles(FIXTURE_DIRS[1]!).flatMap((path) => {
+  const payload = JSON.parse(readFileSync(path, 'utf8')) as unknown
+  const platform = detectPlatform(payload)
+  return chatKind(payload) || platform === null ? [] : [{ name: relative(root, path), path, platform }]
 })
 
 async function exportText(tracker: Tracker, sessionId: string, format: 'openai' | 'vercel-ui'): Promise<string> {
@@ -244,6 +252,25 @@ describeEachBackend('openai and vercel-ui exports read by the openai and ai pack
       const answered = model.flatMap((message) => (message.role === 'tool' ? message.content : [])).filter((part) => part.type === 'tool-result')
       // Every call of these sources has its result: each one is answered.
       expect(answered).toHaveLength(sourceCalls.length)
+    })
+  })
+
+  describe.each(voiceCaptures)('real capture $name', (capture) => {
+    it('exports as vercel-ui the AI SDK reads with each call once, and as openai a messages array with each result after its call', async () => {
+      const sessions = await parseImportFile(capture.platform, capture.path)
+      const summary = await importSessions(tracker.database, sessions, { path: capture.path })
+      expect(summary.failures).toEqual([])
+      for (const session of sessions) {
+        const ui = JSON.parse(await exportText(tracker, session.session.sessionId, 'vercel-ui')) as UIMessage[]
+        // A call that never connected has no turns: its export is empty, which the AI SDK does not validate.
+        if (ui.length === 0) expect(session.messages).toEqual([])
+        else await checkWithAiSdk(ui)
+        const chat = JSON.parse(await exportText(tracker, session.session.sessionId, 'openai')) as OpenAIChatMessage[]
+        checkChatMessages(chat)
+        // Every call of the capture is in the export, once.
+        const calls = session.messages.filter((row) => (row.metadata.tool as Json | undefined)?.kind === 'call')
+        expect(chat.flatMap((message) => (message.role === 'assistant' ? (message.tool_calls ?? []) : []))).toHaveLength(calls.length)
+      }
     })
   })
 

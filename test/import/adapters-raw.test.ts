@@ -173,12 +173,18 @@ describe('vapi turns and their times', () => {
     expect(imported.session.startedAt).toEqual(new Date(at - 4000))
   })
 
-  it('marks a call whose turns say nothing of time as order-only, each turn after the one before', () => {
+  it('marks a call whose turns say nothing of time as order-only, from when the call was created, each turn after the one before', () => {
     const payload = withItems([{ role: 'user', message: 'a' }, { role: 'bot', message: 'b' }], null)
     delete payload.message.endedAt
     const imported = one('vapi', payload)
     expect(sessionSource(imported).timing).toBe('order-only')
-    expect(imported.messages.map((message) => message.createdAt)).toEqual([context.modifiedAt, context.modifiedAt])
+    const created = new Date('2025-01-15T10:29:58.120Z')
+    expect((payload.message.call as Json).createdAt).toBe(created.toISOString())
+    expect(imported.session.startedAt).toEqual(created)
+    expect(imported.messages.map((message) => message.createdAt)).toEqual([created, created])
+    // With no createdAt either, the file's own time.
+    delete (payload.message.call as Json).createdAt
+    expect(one('vapi', payload).messages.map((message) => message.createdAt)).toEqual([context.modifiedAt, context.modifiedAt])
   })
 
   it('refuses a turn whose time is not a time, naming it', () => {
@@ -228,8 +234,13 @@ describe('vapi turns and their times', () => {
   })
 
   it('refuses another server message, naming its type', () => {
-    const error = importError(() => parse('vapi', { message: { type: 'status-update', call: { id: 'x' } } }))
+    const error = importError(() => parse('vapi', { message: { type: 'transcript', transcriptType: 'final', role: 'user', transcript: 'hi', call: { id: 'x' } } }))
     expect(error.pointer).toBe('/message/type')
-    expect(error.message).toContain('is "status-update": a real Vapi server message that Parley does not import yet')
+    expect(error.message).toContain('is "transcript": a real Vapi server message that Parley does not import yet')
+  })
+
+  it('a status-update whose call has a createdAt that is not a time is refused, naming it', () => {
+    const error = importError(() => parse('vapi', { message: { type: 'status-update', status: 'ended', call: { id: 'x', createdAt: 'yesterday' } } }))
+    expect(error.pointer).toBe('/message/call/createdAt')
   })
 })

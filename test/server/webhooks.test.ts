@@ -231,6 +231,34 @@ describeEachBackend('webhooks', (backend) => {
       expect((await fixture.tracker.getSession(sessionId)).messageCount).toBe(vapiItems.length)
     })
 
+    it('the real 2025 calls: a status-update in-progress opens the call and its report converges it; a late ended update changes nothing', async () => {
+      const liveText = fixtureText('real/vapi/2025-06-status-update-in-progress.json')
+      const reportText = fixtureText('real/vapi/2025-06-report-artifact-recording-mono.json')
+      const report = JSON.parse(reportText) as Json
+      const want = expectedRows('vapi', report)
+      const opened = await fixture.post('vapi', signVapi(liveText))
+      expect(opened.statusCode, opened.body).toBe(200)
+      expect(await fixture.tracker.getSession(want.sessionId)).toMatchObject({ isActive: true, messageCount: 0 })
+      const final = await fixture.post('vapi', signVapi(reportText))
+      expect(final.statusCode, final.body).toBe(200)
+      expect(final.data).toMatchObject({ created: false, added: want.rows.length, ended: true })
+      expect(await storedRows(fixture.tracker, want.sessionId)).toEqual(want.rows)
+      const session = await fixture.tracker.getSession(want.sessionId)
+      expect(session).toMatchObject({ isActive: false, endedReason: 'customer-ended-call', startedAt: want.startedAt, endedAt: want.endedAt })
+      expect(session.metadata.recording).toMatchObject({ url: report.message.artifact.recordingUrl, stereo_url: report.message.artifact.stereoRecordingUrl })
+
+      const leoReportText = fixtureText('real/vapi/2025-02-report-messages-webcall.json')
+      const leo = expectedRows('vapi', JSON.parse(leoReportText))
+      expect((await fixture.post('vapi', signVapi(leoReportText))).data).toMatchObject({ created: true, added: 6, ended: true })
+      const before = await fixture.tracker.getSession(leo.sessionId)
+      // Vapi sent this status-update three seconds before the report; delivered after it, it ends nothing again.
+      const late = await fixture.post('vapi', signVapi(fixtureText('real/vapi/2025-02-status-update-ended.json')))
+      expect(late.statusCode, late.body).toBe(200)
+      expect(late.data).toMatchObject({ added: 0 })
+      expect(await fixture.tracker.getSession(leo.sessionId)).toEqual(before)
+      expect(await storedRows(fixture.tracker, leo.sessionId)).toEqual(leo.rows)
+    })
+
     it('never writes into a session of another platform or user', async () => {
       const callId = 'taken-call'
       const sessionId = importedSessionId('vapi', callId)

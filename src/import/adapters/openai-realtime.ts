@@ -133,7 +133,9 @@ function parseLog(payload: unknown, context: ImportContext): ImportedSession {
   let previous = startedAt
   const messages = order.map((id) => {
     const message = toRow(items.get(id)!, providerId, startedAt, previous, read)
-    previous = message.createdAt
+    // What follows a user's speech follows its end: a reply is not said while it is being asked.
+    const endS = message.metadata.end_s
+    previous = typeof endS === 'number' ? new Date(Math.max(message.createdAt.getTime(), startedAt.getTime() + Math.round(endS * 1000))) : message.createdAt
     return message
   })
   // Without logger stamps the log has no clock but the input audio's: items keep their order, and say so.
@@ -192,12 +194,13 @@ function toRow(state: ItemState, callId: string, startedAt: Date, previous: Date
     const sourceRole = read.string(item.role, pointerTo(pointer, 'role'))
     const role = ROLES[sourceRole] ?? read.fail(pointerTo(pointer, 'role'), `must be one of ${Object.keys(ROLES).join(', ')}; got "${sourceRole}"`)
     const parts = item.content === undefined ? [] : read.array(item.content, pointerTo(pointer, 'content'))
-    const text = parts
-      .map((part, index) => {
-        const value = read.object(part, pointerTo(pointerTo(pointer, 'content'), index))
-        const own = typeof value.text === 'string' ? value.text : typeof value.transcript === 'string' ? value.transcript : null
-        return state.texts.get(index) ?? own ?? ''
-      })
+    const own = parts.map((part, index) => {
+      const value = read.object(part, pointerTo(pointerTo(pointer, 'content'), index))
+      return typeof value.text === 'string' ? value.text : typeof value.transcript === 'string' ? value.transcript : null
+    })
+    // A transcript or text event names its content part; the last item a log shows may list fewer parts (or none).
+    const count = Math.max(own.length, ...[...state.texts.keys()].map((index) => index + 1))
+    const text = Array.from({ length: count }, (_, index) => state.texts.get(index) ?? own[index] ?? '')
       .filter((partText) => partText !== '')
       .join('\n')
     // Realtime reports only where the audio was cut, not the words heard by then.

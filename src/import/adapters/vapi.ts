@@ -1,6 +1,8 @@
 // Vapi: the `end-of-call-report` server message (the webhook body
-// `{"message": {...}}`), or a call object as GET /call returns it; one call
-// per payload, and a file may hold an array of them.
+// `{"message": {...}}`), a `status-update` server message (the call so far:
+// its `artifact.messages`, and its end reason once `status` is `ended`), or a
+// call object as GET /call returns it; one call per payload, and a file may
+// hold an array of them.
 import type { Role } from '../../model/types.js'
 import { pointerTo, PayloadReader, plusSeconds, secondsBetween } from '../reader.js'
 import { isPlainObject } from '../lossless.js'
@@ -33,8 +35,14 @@ const ROLES: Record<string, Role> = {
   function_call: 'tool',
 }
 
-/** Where a payload keeps its turns, by shape: `report` is the webhook body, `call` what GET /call returns. */
-type Shape = 'report' | 'report/messages' | 'call' | 'call/messages'
+/**
+ * Where a payload keeps its turns, by shape: `report` is the end-of-call
+ * webhook body, `status-update` the live one, `call` what GET /call returns.
+ */
+type Shape = `${'report' | 'status-update' | 'call'}${'' | '/messages'}`
+
+/** The server messages that carry a call's turns; the others (transcript, speech-update, hang…) are refused by name. */
+const IMPORTED_TYPES = new Set(['end-of-call-report', 'status-update'])
 
 interface CallInput {
   callId: string
@@ -49,9 +57,13 @@ function parseOne(payload: unknown, base: string, read: PayloadReader, context: 
   const isCall = outer.message === undefined && typeof outer.id === 'string'
   const at = isCall ? base : pointerTo(base, 'message')
   const report = isCall ? outer : read.object(outer.message, at)
-  if (!isCall && typeof report.type === 'string' && report.type !== 'end-of-call-report') {
-    read.fail(pointerTo(at, 'type'), `is "${report.type}": a real Vapi server message that Parley does not import yet (it imports end-of-call-report and call objects)`)
+  if (!isCall && typeof report.type === 'string' && !IMPORTED_TYPES.has(report.type)) {
+    read.fail(pointerTo(at, 'type'), `is "${report.type}": a real Vapi server message that Parley does not import yet (it imports end-of-call-report, status-update and call objects)`)
   }
+  const live = !isCall && report.type === 'status-update'
+  // A status-update says when it was sent; once the call has ended, that is the end.
+  const status = live ? read.optionalString(report.status, pointerTo(at, 'status')) : null
+  const sentAt = live ? read.optionalInstant(report.timestamp, pointerTo(at, 'timestamp')) : null
   const callAt = pointerTo(at, 'call')
   const call = isCall ? outer : read.object(report.call, callAt)
   const callId = read.string(call.id, isCall ? pointerTo(at, 'id') : pointerTo(callAt, 'id'))
@@ -61,19 +73,21 @@ function parseOne(payload: unknown, base: string, read: PayloadReader, context: 
   const artifactItems = artifact?.messages === undefined || artifact.messages === null ? null : read.array(artifact.messages, pointerTo(artifactAt, 'messages'))
   const plainItems = report.messages === undefined || report.messages === null ? null : read.array(report.messages, pointerTo(at, 'messages'))
   const usePlain = plainItems !== null && (artifactItems === null || (artifactItems.length === 0 && plainItems.length > 0))
-  const shape: Shape = `${isCall ? 'call' : 'report'}${usePlain ? '/messages' : ''}`
+  const shape: Shape = `${isCall ? 'call' : live ? 'status-update' : 'report'}${usePlain ? '/messages' : ''}`
   const itemsAt = usePlain ? pointerTo(at, 'messages') : pointerTo(artifactAt, 'messages')
   const list = (usePlain ? plainItems : artifactItems) ?? []
   const items = list.map((value, index) => read.object(value, pointerTo(itemsAt, index)))
 
-  const endedAt = read.optionalInstant(report.endedAt ?? (isCall ? null : call.endedAt), pointerTo(at, 'endedAt'))
+  const endedAt = read.optionalInstant(report.endedAt ?? (isCall ? null : call.endedAt), pointerTo(at, 'endedAt')) ?? (status === 'ended' ? sentAt : null)
   const given = read.optionalInstant(report.startedAt ?? (isCall ? null : call.startedAt), pointerTo(at, 'startedAt'))
   // Without a start: the first turn's time less its offset from the start.
   const anchor = items.findIndex((item) => typeof item.time === 'number' || typeof item.time === 'string')
   const anchorItem = items[anchor]
   const anchorTime = anchorItem ? read.instant(anchorItem.time, pointerTo(pointerTo(itemsAt, anchor), 'time')) : null
   const anchorOffset = anchorItem && typeof anchorItem.secondsFromStart === 'number' ? anchorItem.secondsFromStart : 0
-  const startedAt = given ?? (anchorTime ? plusSeconds(anchorTime, -anchorOffset) : (endedAt ?? context.modifiedAt ?? new Date(0)))
+  // Else, for a payload without timed turns (a status-update of a call that ended unanswered), when the call was created.
+  const created = () => read.optionalInstant(call.createdAt, pointerTo(isCall ? base : callAt, 'createdAt'))
+  const startedAt = given ?? (anchorTime ? plusSeconds(anchorTime, -anchorOffset) : (created() ?? endedAt ?? sentAt ?? context.modifiedAt ?? new Date(0)))
   const timed = given !== null || anchorTime !== null || items.some((item) => typeof item.secondsFromStart === 'number')
 
   let previous = startedAt
@@ -88,7 +102,7 @@ function parseOne(payload: unknown, base: string, read: PayloadReader, context: 
   const recordingAt = artifact ?? {}
   const nested = isPlainObject(recordingAt.recording) ? recordingAt.recording : {}
   const mono = isPlainObject(nested.mono) ? nested.mono : {}
-  return session(
+  const imported = session(
     {
       platform: 'vapi',
       callId,
@@ -109,6 +123,9 @@ function parseOne(payload: unknown, base: string, read: PayloadReader, context: 
     outer,
     rebuildSession,
   )
+  // A call still going (`in-progress`, `ringing`…) stays active: its report or a later update ends it.
+  if (live && status !== 'ended') imported.session.active = true
+  return imported
 }
 
 function parseItem(item: Json, itemAt: string, itemKey: string, call: CallInput): ImportedMessage[] {
@@ -213,7 +230,8 @@ function rebuildSession(imported: ImportedSession): Json {
     ...(shape.endsWith('/messages') ? { messages: items } : { artifact: { messages: items } }),
   }
   if (shape.startsWith('call')) return { id: source.id, ...body }
-  return { message: { type: 'end-of-call-report', call: { id: source.id }, ...body } }
+  const type = shape.startsWith('status-update') ? 'status-update' : 'end-of-call-report'
+  return { message: { type, call: { id: source.id }, ...body } }
 }
 
 export const vapi = callReportAdapter('vapi', parseOne, rebuildSession)
