@@ -29,7 +29,7 @@ describe('PARLEY_SECRET_KEY and the sealed secrets', () => {
     expect(secretKeyFromBytes(randomBytes(32)).open(sealed, 'row 1 vapi')).toBeUndefined()
     const [format, nonce, ciphertext, tag] = sealed.split('.')
     const flipped = Buffer.from(ciphertext!, 'base64url')
-    flipped[0] ^= 1
+    flipped[0] = flipped[0]! ^ 1
     expect(key.open([format, nonce, flipped.toString('base64url'), tag].join('.'), 'row 1 vapi')).toBeUndefined()
     expect(key.open('v2.a.b.c', 'row 1 vapi')).toBeUndefined()
     expect(key.open('garbage', 'row 1 vapi')).toBeUndefined()

@@ -58,7 +58,7 @@ export function webhookRoutes(tracker: Tracker, secretsFor: WebhookSecretSource,
       }
       app.post(`/webhooks/${platform}`, { schema }, async (request) => {
         const { secrets, unreadable } = await secretsFor(platform)
-        const unopened = unreadable > 0 ? ` (${unreadable} stored ${platform} secret${unreadable > 1 ? 's' : ''} could not be opened: PARLEY_SECRET_KEY is not set or is not the key that sealed them)` : ''
+        const unopened = unopenedNote(platform, unreadable)
         if (secrets.length === 0) {
           throw new UnauthorizedError(
             'WEBHOOK_NOT_CONFIGURED',
@@ -66,13 +66,8 @@ export function webhookRoutes(tracker: Tracker, secretsFor: WebhookSecretSource,
           )
         }
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-        const at = now()
-        let verdict: Verdict = { ok: false, reason: 'no secret' }
-        for (const secret of secrets) {
-          verdict = verify(request.headers, body, secret, at)
-          if (verdict.ok) break
-        }
-        if (!verdict.ok) throw new UnauthorizedError('WEBHOOK_SIGNATURE_INVALID', `${verdict.reason}${secrets.length > 1 ? `; none of the ${secrets.length} ${platform} secrets matches` : ''}${unopened}`)
+        const verdict = verifyWithAny(secrets, (secret) => verify(request.headers, body, secret, now()))
+        if (!verdict.ok) throw new UnauthorizedError('WEBHOOK_SIGNATURE_INVALID', `${verdict.reason}${unopened}`)
         let payload: unknown
         try {
           payload = JSON.parse(body.toString('utf8'))
@@ -83,4 +78,20 @@ export function webhookRoutes(tracker: Tracker, secretsFor: WebhookSecretSource,
       })
     }
   }
+}
+
+/** Accepted when any of the platform's secrets verifies (several are active while one is rotated). */
+function verifyWithAny(secrets: string[], verify: (secret: string) => Verdict): Verdict {
+  let verdict: Verdict = { ok: false, reason: 'no secret' }
+  for (const secret of secrets) {
+    verdict = verify(secret)
+    if (verdict.ok) return verdict
+  }
+  return secrets.length > 1 ? { ok: false, reason: `${verdict.reason} (tried each of the ${secrets.length} secrets)` } : verdict
+}
+
+function unopenedNote(platform: WebhookPlatform, unreadable: number): string {
+  if (unreadable === 0) return ''
+  const what = unreadable === 1 ? `1 stored ${platform} secret` : `${unreadable} stored ${platform} secrets`
+  return `; ${what} could not be opened: PARLEY_SECRET_KEY is not set or is not the key that sealed ${unreadable === 1 ? 'it' : 'them'}`
 }
