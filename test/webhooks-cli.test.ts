@@ -85,6 +85,8 @@ describeEachBackend('parley webhooks', (backend) => {
       [['webhooks', 'add', '--platform', 'retell', '--secret', 's'], {}, /^parley: PARLEY_SECRET_KEY: is not set; .*openssl rand -base64 32/],
       [['webhooks', 'add', '--platform', 'retell', '--secret', 's'], { PARLEY_SECRET_KEY: 'hunter2' }, /^parley: PARLEY_SECRET_KEY: must be 32 random bytes/],
       [['webhooks', 'revoke', 'not-an-id'], env, /^parley: id: "not-an-id" is not a secret's id/],
+      // A server given a malformed key does not start (rather than refusing every stored secret later).
+      [['serve', '--port', '0'], { PARLEY_SECRET_KEY: 'correct horse battery staple' }, /^parley: PARLEY_SECRET_KEY: must be 32 random bytes/],
     ]
     const before = JSON.parse((await cli('webhooks', 'list', '--json')).stdout) as unknown[]
     for (const [args, given, message] of cases) {
