@@ -298,7 +298,7 @@ describeEachBackend('migrations', (backend) => {
       )
       expect(await readAppliedMigrations(db)).toHaveLength(migrations.length)
       expect(await publicTables(db)).toEqual(['conversation_messages', 'conversation_sessions'])
-      expect(await parleyTables(db)).toEqual(['api_keys', 'audit_log', 'erased_sessions', 'migrations'])
+      expect(await parleyTables(db)).toEqual(['api_keys', 'audit_log', 'erased_sessions', 'migrations', 'webhook_secrets'])
     })
 
     it('creates exactly the seed columns (plus the design ones) with their types and nullability', async () => {

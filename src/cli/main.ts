@@ -10,6 +10,7 @@ import { exportCommand } from './commands/export.js'
 import { keysCommand } from './commands/keys.js'
 import { migrateCommand } from './commands/migrate.js'
 import { serveCommand } from './commands/serve.js'
+import { webhooksCommand } from './commands/webhooks.js'
 
 /** Exit codes, also in the README. */
 export const EXIT = { ok: 0, failed: 1, cannotRun: 2 } as const
@@ -90,6 +91,32 @@ export async function main(argv: readonly string[], context: CliContext = proces
     .description('revoke the key with this prefix (pk_xxxxxxxx) or the whole key')
     .action(async (prefix: string) => {
       exitCode = await keysCommand('revoke', { prefix, databaseUrl: connection().databaseUrl }, context)
+    })
+
+  const webhooks = program
+    .command('webhooks')
+    .description('manage the signing secrets of Vapi, Retell and ElevenLabs webhooks (sealed with PARLEY_SECRET_KEY; never shown again)')
+  webhooks
+    .command('add')
+    .description('store a platform\'s signing secret; servers on the database accept it within a second, beside those already active')
+    .option('--platform <platform>', 'vapi, retell or elevenlabs')
+    .option('--secret <secret>', 'the signing secret (Vapi: the HMAC credential\'s secret or server URL secret; Retell: the webhook API key; ElevenLabs: the webhook secret)')
+    .option('--name <text>', 'a note to tell secrets apart')
+    .action(async (options: { platform?: string; secret?: string; name?: string }) => {
+      exitCode = await webhooksCommand('add', { ...options, databaseUrl: connection().databaseUrl }, context)
+    })
+  webhooks
+    .command('list')
+    .description('list stored secrets by id, platform, creation and state (never the secret)')
+    .option('--json', 'print the secrets as JSON')
+    .action(async (options: { json?: boolean }) => {
+      exitCode = await webhooksCommand('list', { ...options, databaseUrl: connection().databaseUrl }, context)
+    })
+  webhooks
+    .command('revoke <id>')
+    .description('revoke a stored secret by id; servers refuse deliveries signed with it within a second')
+    .action(async (id: string) => {
+      exitCode = await webhooksCommand('revoke', { id, databaseUrl: connection().databaseUrl }, context)
     })
 
   program

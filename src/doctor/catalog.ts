@@ -73,8 +73,10 @@ const catalogSql = /* sql */ `
         'signature', p.oid::regprocedure::text, 'security_definer', p.prosecdef, 'config', coalesce(p.proconfig, '{}')))
       from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = $2), '[]'),
     'rls', coalesce((
+      -- Every table of ours: the expected schema says which must have RLS on
+      -- (the conversation tables, parley.webhook_secrets).
       select json_agg(json_build_object('table', relname, 'enabled', relrowsecurity, 'forced', relforcerowsecurity))
-      from tables where conversation), '[]'),
+      from tables), '[]'),
     'policies', coalesce((
       select json_agg(json_build_object('table', t.relname, 'name', p.polname, 'command', p.polcmd, 'permissive', p.polpermissive,
         'roles', (select coalesce(json_agg(case when r = 0 then 'public' else r::regrole::text end order by 1), '[]') from unnest(p.polroles) r),

@@ -24,7 +24,8 @@ const COMMANDS: Record<string, string> = { r: 'select', a: 'insert', w: 'update'
 const isInternal = (object: string) => new RegExp(`^(schema ${PARLEY_SCHEMA}$|(table|sequence|function) ${PARLEY_SCHEMA}\\.)`).test(object)
 
 /**
- * Security drift, by name: RLS off on a conversation table, a policy missing
+ * Security drift, by name: RLS off on a table the migrations turn it on for
+ * (the conversation tables, parley.webhook_secrets), a policy missing
  * or changed, privileges held by PUBLIC or an API role beyond what the
  * migrations grant, a function whose search_path or rights differ. Pure.
  */

@@ -164,8 +164,20 @@ export interface SessionExport {
 export type ExportSelection = { sessionId: string } | { userId?: string | null; from?: Date | null; to?: Date | null }
 
 /** What Parley records in its audit log: who did what to which target, never content. */
-export const AUDIT_ACTIONS = ['key.created', 'key.revoked', 'user.erased', 'sessions.pruned', 'export.bulk'] as const
+export const AUDIT_ACTIONS = [
+  'key.created',
+  'key.revoked',
+  'user.erased',
+  'sessions.pruned',
+  'export.bulk',
+  'webhook_secret.added',
+  'webhook_secret.revoked',
+] as const
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
+
+/** The platforms that can point their webhooks at Parley. */
+export const WEBHOOK_PLATFORMS = ['vapi', 'retell', 'elevenlabs'] as const
+export type WebhookPlatform = (typeof WEBHOOK_PLATFORMS)[number]
 
 /** One row of the audit log. `actor` is a key prefix (`key:pk_1a2b3c4d`), a JWT subject (`user:…`) or `cli`. */
 export interface AuditEntry {

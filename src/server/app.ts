@@ -23,6 +23,8 @@ import { sessionRoutes } from './routes/sessions.js'
 import { statsRoutes } from './routes/stats.js'
 import { streamRoutes, type StreamOptions } from './stream/route.js'
 import { webhookRoutes, type WebhookSecrets } from './routes/webhooks.js'
+import { createWebhookSecretSource } from './webhooks/secret-source.js'
+import type { SecretKey } from '../tracker/secret-box.js'
 
 /** Largest request body (4 MiB: 500 messages of ordinary size), answered with 413 beyond. */
 export const DEFAULT_BODY_LIMIT = MAX_BODY_BYTES
@@ -42,6 +44,8 @@ export interface AppOptions {
   jwt?: JwtOptions
   /** Signing secrets of the platforms whose webhooks `/v1/webhooks/<platform>` accepts; a platform without one is refused. */
   webhooks?: WebhookSecrets
+  /** Opens the secrets stored with `parley webhooks add` (PARLEY_SECRET_KEY); without it only `webhooks` count. */
+  secretKey?: SecretKey
 }
 
 /**
@@ -115,7 +119,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(schemaReportRoutes(tracker), { prefix: '/v1' })
   await app.register(lifecycleRoutes(tracker), { prefix: '/v1' })
   await app.register(streamRoutes(tracker, options.stream), { prefix: '/v1' })
-  await app.register(webhookRoutes(tracker, options.webhooks ?? {}), { prefix: '/v1' })
+  const webhookSecrets = createWebhookSecretSource(tracker.database, {
+    env: options.webhooks ?? {},
+    ...(options.secretKey && { key: options.secretKey }),
+    onUnreadable: (row) =>
+      app.log.warn({ id: row.id, platform: row.platform, keyId: row.keyId }, 'a stored webhook secret cannot be opened: PARLEY_SECRET_KEY is not set or is not the key that sealed it'),
+  })
+  await app.register(webhookRoutes(tracker, webhookSecrets), { prefix: '/v1' })
   await app.register(dashboardRoutes())
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app

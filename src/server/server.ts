@@ -12,6 +12,8 @@ import type { JwtOptions } from './jwt.js'
 import type { WebhookSecrets } from './routes/webhooks.js'
 import type { RedactKind } from '../model/redact.js'
 import { cancelWaitsWhileClosing, SHUTDOWN_DEADLINE_MS } from './shutdown.js'
+import type { SecretKey } from '../tracker/secret-box.js'
+import { openActiveWebhookSecrets } from '../tracker/webhook-secrets.js'
 
 export interface ServeOptions {
   databaseUrl: string
@@ -37,6 +39,8 @@ export interface ServeOptions {
   stream?: AppOptions['stream']
   /** Signing secrets of the platforms' webhooks. */
   webhooks?: WebhookSecrets
+  /** Opens the webhook secrets stored with `parley webhooks add` (PARLEY_SECRET_KEY). */
+  secretKey?: SecretKey
   /** Where the one-time admin key and the addresses are printed for a person. */
   announce: (line: string) => void
 }
@@ -75,6 +79,7 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
       ...(options.jwt && { jwt: options.jwt }),
       ...(options.stream && { stream: options.stream }),
       ...(options.webhooks && { webhooks: options.webhooks }),
+      ...(options.secretKey && { secretKey: options.secretKey }),
     })
     app.addHook('onClose', async () => tracker.close())
     await app.listen({ host: options.host, port: options.port }).catch((error: NodeJS.ErrnoException) => {
@@ -91,6 +96,14 @@ export async function serve(options: ServeOptions): Promise<FastifyInstance> {
       // The first start has no way in yet: make one admin key and show it once.
       const { key } = await createApiKey(tracker.database, { scope: 'admin', name: 'first start' })
       options.announce(`No API key existed, so an admin key was created. It is shown only this once:\n\n    ${key}\n`)
+    }
+    const { unreadable } = await openActiveWebhookSecrets(tracker.database, options.secretKey)
+    if (unreadable.length > 0) {
+      // The rest of the API works; those platforms' webhooks are refused until the key is given.
+      const platforms = [...new Set(unreadable.map((row) => row.platform))].join(', ')
+      options.announce(
+        `Warning: ${unreadable.length} stored webhook secret(s) (${platforms}) cannot be opened: ${options.secretKey ? 'PARLEY_SECRET_KEY is not the key that sealed them' : 'PARLEY_SECRET_KEY is not set'}; their deliveries are refused.`,
+      )
     }
     if (options.retentionDays !== undefined) {
       const stopRetention = startRetention(tracker, { days: options.retentionDays, log: options.logger.child({ module: 'retention' }) })

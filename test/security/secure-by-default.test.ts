@@ -73,6 +73,20 @@ describeEachBackend('secure by default', (backend) => {
     expect((await db.query('select * from conversation_sessions')).rows).toEqual(rows)
   })
 
+  it('parley.webhook_secrets has RLS on and is closed to PUBLIC; the doctor reports RLS off or a grant on it, and its fix SQL restores both', async () => {
+    const db = await backend.migratedDatabase()
+    const rls = await db.query<{ on: boolean }>(`select relrowsecurity as on from pg_class where oid = 'parley.webhook_secrets'::regclass`)
+    expect(rls.rows).toEqual([{ on: true }])
+    expect((await internalReachability(db, ['public'])).reachable.filter((object) => object.includes('webhook_secrets'))).toEqual([])
+    await db.exec(`alter table parley.webhook_secrets disable row level security;
+      grant select on parley.webhook_secrets to public;`)
+    const report = await checkSchema(db)
+    expect(errors(report)).toEqual(expect.arrayContaining(['rls_disabled parley.webhook_secrets', 'privilege_granted table parley.webhook_secrets PUBLIC']))
+    await db.exec(buildFixSql(report, expectedSchema, db.description))
+    expect(errors(await checkSchema(db))).toEqual([])
+    expect((await db.query<{ on: boolean }>(`select relrowsecurity as on from pg_class where oid = 'parley.webhook_secrets'::regclass`)).rows).toEqual([{ on: true }])
+  })
+
   it('upgrades a database an older Parley migrated to 12 in place, keeping every key and the history', async () => {
     const { database: db } = await backend.emptyDatabase()
     await migrateLikeOlderParley(db, 12)

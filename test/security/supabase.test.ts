@@ -1,6 +1,6 @@
 // Parley on a database set up the way Supabase sets one up, reached the way
 // Supabase's REST API reaches it (test/support/supabase-like.ts).
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/open-database.js'
@@ -9,7 +9,9 @@ import { buildFixSql } from '../../src/doctor/fix-sql.js'
 import { migrations } from '../../src/migrations/generated.js'
 import { migrate } from '../../src/migrations/migrator.js'
 import { createApiKey, listApiKeys } from '../../src/tracker/api-keys.js'
+import { secretKeyFromBytes } from '../../src/tracker/secret-box.js'
 import { createTracker } from '../../src/tracker/tracker.js'
+import { addWebhookSecret } from '../../src/tracker/webhook-secrets.js'
 import { asRestUser, canStartCluster, inCI, startSupabaseLike, type SupabaseLike } from '../support/supabase-like.js'
 import { internalReachability, lint0011, lint0013, migrateLikeOlderParley } from './support.js'
 
@@ -116,6 +118,26 @@ describe.skipIf(!runnable)('secure by default on a Supabase-like database', () =
     ).rejects.toThrow(/permission denied/)
   })
 
+  it('the API roles cannot read or write the stored webhook secrets, even by name', async () => {
+    const db = await openDatabase(ownerUrl)
+    try {
+      await addWebhookSecret(db, secretKeyFromBytes(randomBytes(32)), { platform: 'vapi', secret: 'supabase-test-secret', name: 'prod' })
+    } finally {
+      await db.close()
+    }
+    for (const who of ['anon', { sub: alice }, 'service_role'] as const) {
+      for (const sql of [
+        'select * from parley.webhook_secrets',
+        `insert into parley.webhook_secrets (id, platform, sealed_secret, key_id) values (gen_random_uuid(), 'vapi', 'v1.a.b.c', 'x')`,
+        'update parley.webhook_secrets set revoked_at = null',
+      ]) {
+        await expect(asRestUser(restUrl, who, (c) => c.query(sql)), `${JSON.stringify(who)}: ${sql}`).rejects.toThrow(/permission denied/)
+      }
+    }
+    const reachable = await owner((c) => internalReachability(wrap(c), ['anon', 'authenticated', 'service_role']))
+    expect(reachable.reachable).toEqual([])
+  })
+
   it("the Advisor's lints 0011 and 0013 report nothing", async () => {
     expect(await owner((c) => lint0011(wrap(c)))).toEqual([])
     expect(await owner((c) => lint0013(wrap(c)))).toEqual([])
@@ -157,6 +179,8 @@ describe.skipIf(!runnable)('secure by default on a Supabase-like database', () =
         drop policy conversation_sessions_select_own on conversation_sessions;
         grant select, insert on parley.api_keys to anon;
         grant usage on schema parley to anon;
+        alter table parley.webhook_secrets disable row level security;
+        grant select on parley.webhook_secrets to service_role;
         alter function parley.adjust_message_counts(uuid[], bigint[]) reset search_path;`),
     )
     const report = await owner((c) => checkSchema(wrap(c)))
@@ -167,6 +191,8 @@ describe.skipIf(!runnable)('secure by default on a Supabase-like database', () =
         'missing_policy conversation_sessions conversation_sessions_select_own',
         'privilege_granted table parley.api_keys anon',
         'privilege_granted schema parley anon',
+        'rls_disabled parley.webhook_secrets',
+        'privilege_granted table parley.webhook_secrets service_role',
         'function_search_path_mutable parley.adjust_message_counts(uuid[],bigint[])',
       ]),
     )

@@ -4,6 +4,7 @@ import { validateRedactKinds } from '../../model/redact.js'
 import type { RateLimitOptions } from '../../server/plugins/rate-limit.js'
 import { serve } from '../../server/server.js'
 import { WEBHOOK_SECRET_ENV, type WebhookSecrets } from '../../server/routes/webhooks.js'
+import { parseSecretKey, SECRET_KEY_ENV } from '../../tracker/secret-box.js'
 import { createCliLogger, type CliContext } from '../cli-context.js'
 
 export interface ServeCommandOptions {
@@ -15,7 +16,7 @@ export interface ServeCommandOptions {
   retentionDays?: string
 }
 
-/** `parley serve`: flags > env (HOST, PORT, PARLEY_AUTO_MIGRATE, PARLEY_LOCK_TIMEOUT_MS, PARLEY_STATEMENT_TIMEOUT_MS, PARLEY_JWT_*, PARLEY_RATE_LIMIT, PARLEY_REDACT, PARLEY_RETENTION_DAYS, the webhook secrets) > defaults. Runs until a signal stops it. */
+/** `parley serve`: flags > env (HOST, PORT, PARLEY_AUTO_MIGRATE, PARLEY_LOCK_TIMEOUT_MS, PARLEY_STATEMENT_TIMEOUT_MS, PARLEY_JWT_*, PARLEY_RATE_LIMIT, PARLEY_REDACT, PARLEY_RETENTION_DAYS, the webhook secrets, PARLEY_SECRET_KEY) > defaults. Runs until a signal stops it. */
 export async function serveCommand(options: ServeCommandOptions, context: CliContext): Promise<number> {
   const portText = options.port ?? context.env.PORT ?? '8787'
   const port = Number(portText)
@@ -40,6 +41,8 @@ export async function serveCommand(options: ServeCommandOptions, context: CliCon
     },
     ...(context.env.PARLEY_ALLOWED_ORIGINS && { stream: { allowedOrigins: originsFromEnv(context.env.PARLEY_ALLOWED_ORIGINS) } }),
     webhooks: webhookSecretsFromEnv(context.env),
+    // Set but malformed stops the start (a ValidationError naming it); unset leaves stored webhook secrets closed.
+    ...(context.env[SECRET_KEY_ENV]?.trim() && { secretKey: parseSecretKey(context.env[SECRET_KEY_ENV]) }),
     ...retentionFrom(options.retentionDays ?? context.env.PARLEY_RETENTION_DAYS),
     ...timeoutFromEnv('lockTimeoutMs', 'PARLEY_LOCK_TIMEOUT_MS', context.env.PARLEY_LOCK_TIMEOUT_MS),
     ...timeoutFromEnv('statementTimeoutMs', 'PARLEY_STATEMENT_TIMEOUT_MS', context.env.PARLEY_STATEMENT_TIMEOUT_MS),

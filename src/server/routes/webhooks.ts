@@ -6,9 +6,10 @@ import { applyWebhook } from '../webhooks/apply.js'
 import { elevenLabsAction } from '../webhooks/elevenlabs.js'
 import { retellAction } from '../webhooks/retell.js'
 import { verifyElevenLabs, verifyRetell, verifyVapi, type Headers, type Verdict } from '../webhooks/signatures.js'
+import type { WebhookSecretSource } from '../webhooks/secret-source.js'
 import { vapiAction } from '../webhooks/vapi.js'
 
-/** Each platform's signing secret; a platform without one is refused. */
+/** Each platform's signing secret from the environment; stored ones (`parley webhooks add`) are added to it. */
 export interface WebhookSecrets {
   /** Vapi: the HMAC credential's secret key, or the server URL secret (`x-vapi-secret`). */
   vapi?: string
@@ -38,10 +39,11 @@ const PLATFORMS: Record<WebhookPlatform, PlatformRoute> = {
 
 /**
  * `POST /v1/webhooks/{vapi,retell,elevenlabs}`: the platform's signature is
- * checked on the raw body before anything is read; then the delivery is
- * applied (see webhooks/apply.ts) and answered 200, a repeat included.
+ * checked on the raw body before anything is read, against each of the
+ * platform's secrets (several may be active while one is rotated); then the
+ * delivery is applied (see webhooks/apply.ts) and answered 200, a repeat included.
  */
-export function webhookRoutes(tracker: Tracker, secrets: WebhookSecrets, now: () => number = Date.now): FastifyPluginAsync {
+export function webhookRoutes(tracker: Tracker, secretsFor: WebhookSecretSource, now: () => number = Date.now): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     // The signature covers the bytes as sent: keep them, parse only after verifying.
     app.removeAllContentTypeParsers()
@@ -51,15 +53,21 @@ export function webhookRoutes(tracker: Tracker, secrets: WebhookSecrets, now: ()
       const { verify, read } = PLATFORMS[platform]
       const schema = {
         summary: `${platform} webhooks`,
-        description: `Point ${platform}'s webhooks here (docs/webhooks.md). Verified by the platform's signature, not a key; set ${WEBHOOK_SECRET_ENV[platform]}. A repeat delivery answers 200 with nothing new stored.`,
+        description: `Point ${platform}'s webhooks here (docs/webhooks.md). Verified by the platform's signature, not a key; add the secret with parley webhooks add --platform ${platform} or set ${WEBHOOK_SECRET_ENV[platform]}. A repeat delivery answers 200 with nothing new stored.`,
         tags: ['webhooks'],
       }
       app.post(`/webhooks/${platform}`, { schema }, async (request) => {
-        const secret = secrets[platform]
-        if (!secret) throw new UnauthorizedError('WEBHOOK_NOT_CONFIGURED', `no ${platform} webhook secret is set; set ${WEBHOOK_SECRET_ENV[platform]} and restart`)
+        const { secrets, unreadable } = await secretsFor(platform)
+        const unopened = unopenedNote(platform, unreadable)
+        if (secrets.length === 0) {
+          throw new UnauthorizedError(
+            'WEBHOOK_NOT_CONFIGURED',
+            `no ${platform} webhook secret is set; add one with parley webhooks add --platform ${platform} --secret … or set ${WEBHOOK_SECRET_ENV[platform]}${unopened}`,
+          )
+        }
         const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-        const verdict = verify(request.headers, body, secret, now())
-        if (!verdict.ok) throw new UnauthorizedError('WEBHOOK_SIGNATURE_INVALID', verdict.reason)
+        const verdict = verifyWithAny(secrets, (secret) => verify(request.headers, body, secret, now()))
+        if (!verdict.ok) throw new UnauthorizedError('WEBHOOK_SIGNATURE_INVALID', `${verdict.reason}${unopened}`)
         let payload: unknown
         try {
           payload = JSON.parse(body.toString('utf8'))
@@ -70,4 +78,20 @@ export function webhookRoutes(tracker: Tracker, secrets: WebhookSecrets, now: ()
       })
     }
   }
+}
+
+/** Accepted when any of the platform's secrets verifies (several are active while one is rotated). */
+function verifyWithAny(secrets: string[], verify: (secret: string) => Verdict): Verdict {
+  let verdict: Verdict = { ok: false, reason: 'no secret' }
+  for (const secret of secrets) {
+    verdict = verify(secret)
+    if (verdict.ok) return verdict
+  }
+  return secrets.length > 1 ? { ok: false, reason: `${verdict.reason} (tried each of the ${secrets.length} secrets)` } : verdict
+}
+
+function unopenedNote(platform: WebhookPlatform, unreadable: number): string {
+  if (unreadable === 0) return ''
+  const what = unreadable === 1 ? `1 stored ${platform} secret` : `${unreadable} stored ${platform} secrets`
+  return `; ${what} could not be opened: PARLEY_SECRET_KEY is not set or is not the key that sealed ${unreadable === 1 ? 'it' : 'them'}`
 }

@@ -2,10 +2,9 @@ import { ValidationError } from '../../model/errors.js'
 import { adapters } from '../../import/adapters/index.js'
 import { ImportError } from '../../import/import-error.js'
 import type { ImportedMessage, ImportedSession, Platform } from '../../import/types.js'
+import type { WebhookPlatform } from '../../model/types.js'
 
-/** The platforms that can point their webhooks at Parley. */
-export const WEBHOOK_PLATFORMS = ['vapi', 'retell', 'elevenlabs'] as const
-export type WebhookPlatform = (typeof WEBHOOK_PLATFORMS)[number]
+export { WEBHOOK_PLATFORMS, type WebhookPlatform } from '../../model/types.js'
 
 /**
  * What one verified delivery asks of Parley. `converge` carries the whole
