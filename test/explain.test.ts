@@ -2,9 +2,10 @@
 // large enough that the planner prefers a sequential scan when no index fits,
 // so a query that loses its index (a changed filter, a dropped index) fails here.
 import { beforeAll, expect, it } from 'vitest'
-import type { Database, Queryable } from '../src/db/database.js'
+import type { Database } from '../src/db/database.js'
 import { createTracker, type Tracker } from '../src/tracker/tracker.js'
 import { describeEachBackend } from './support/backends.js'
+import { recordingDatabase } from './support/recording-database.js'
 
 const SESSIONS = 4000
 const MESSAGES_PER_SESSION = 20
@@ -22,26 +23,12 @@ interface RecordedQuery {
 
 /** The same database, remembering each statement the tracker sends while `recording` is on. */
 function recording(database: Database, log: RecordedQuery[]): Database & { recording: boolean } {
-  const wrapped = {
-    ...database,
-    recording: false,
-    async query<Row>(sql: string, params: readonly unknown[] = []) {
+  const wrapped = Object.assign(
+    recordingDatabase(database, (sql, params) => {
       if (wrapped.recording) log.push({ sql, params })
-      return database.query<Row>(sql, params)
-    },
-    // On PostgreSQL the tracker runs each statement in a transaction that bounds its waits.
-    transaction<T>(fn: (tx: Queryable) => Promise<T>) {
-      return database.transaction((tx) =>
-        fn({
-          exec: (sql) => tx.exec(sql),
-          query: <Row>(sql: string, params: readonly unknown[] = []) => {
-            if (wrapped.recording) log.push({ sql, params })
-            return tx.query<Row>(sql, params)
-          },
-        }),
-      )
-    },
-  }
+    }),
+    { recording: false },
+  )
   return wrapped
 }
 

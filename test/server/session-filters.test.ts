@@ -1,11 +1,11 @@
 // GET /v1/sessions for the dashboard: metadata and duration filters, the first words of each conversation.
 import { beforeAll, expect, it } from 'vitest'
 import { ParleyClient } from '../../src/client/index.js'
-import type { Database, Queryable } from '../../src/db/database.js'
 import { ValidationError } from '../../src/model/errors.js'
 import { listSessions } from '../../src/queries/sessions.sql.js'
 import { createTracker } from '../../src/tracker/tracker.js'
 import { describeEachBackend } from '../support/backends.js'
+import { recordingDatabase } from '../support/recording-database.js'
 import { plusSeconds, seedSession } from './dashboard-seed.js'
 import { expectFieldError, serverFixture, uuidv4 } from './support.js'
 
@@ -94,37 +94,7 @@ describeEachBackend('session list filters', (backend) => {
       })
     }
     const queries: string[] = []
-    const counting = new Proxy(server.database, {
-      get(target, property, receiver) {
-        if (property === 'query') {
-          return (sql: string, params?: readonly unknown[]) => {
-            queries.push(sql)
-            return target.query(sql, params)
-          }
-        }
-        // On PostgreSQL each statement goes with the settings that bound its waits.
-        if (property === 'queryWithSettings' && target.queryWithSettings) {
-          return (settings: string, sql: string, params?: readonly unknown[]) => {
-            queries.push(sql)
-            return target.queryWithSettings!(settings, sql, params)
-          }
-        }
-        if (property === 'transaction') {
-          return <T>(fn: (tx: Queryable) => Promise<T>) =>
-            target.transaction((tx) =>
-              fn({
-                exec: (sql) => tx.exec(sql),
-                query: (sql, params) => {
-                  queries.push(sql)
-                  return tx.query(sql, params)
-                },
-              }),
-            )
-        }
-        const value = Reflect.get(target, property, receiver)
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    }) as Database
+    const counting = recordingDatabase(server.database, (sql) => queries.push(sql))
     const tracker = await createTracker({ database: counting, migrate: false })
     queries.length = 0
     const page = await tracker.listSessions({ metadata: { test: tag }, limit: 50 })

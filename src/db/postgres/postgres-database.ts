@@ -51,7 +51,9 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
 
   const run = async <Row>(target: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
     try {
-      const result = await target.query(sql, params as unknown[] | undefined)
+      const results = (await target.query(sql, params as unknown[] | undefined)) as pg.QueryResult | pg.QueryResult[]
+      // Several statements in one message (queryWithSettings) answer with one result each: the last is the statement's.
+      const result = Array.isArray(results) ? results[results.length - 1]! : results
       return { rows: result.rows as Row[] }
     } catch (error) {
       if (cancelling && (error as { code?: unknown }).code === QUERY_CANCELED) {
@@ -109,14 +111,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     async queryWithSettings<Row>(settings: string, sql: string, params: readonly unknown[] = []) {
       const inlined = inlineParameters(sql, params)
       if (inlined === undefined) return database.transaction((tx) => tx.query<Row>(sql, params), { settings })
-      let results: pg.QueryResult | pg.QueryResult[]
-      try {
-        results = (await pool.query(`${settings}; ${inlined}`)) as unknown as pg.QueryResult | pg.QueryResult[]
-      } catch (error) {
-        throw translateError(error, description)
-      }
-      const last = Array.isArray(results) ? results[results.length - 1]! : results
-      return { rows: last.rows as Row[] }
+      return run<Row>(pool, `${settings}; ${inlined}`) as Promise<QueryResult<Row>>
     },
     async transaction(fn, transactionOptions) {
       let client: pg.PoolClient
