@@ -7,6 +7,7 @@
 //   npm run build && node bench/bounded-statement.js [--json]
 import { parseArgs } from 'node:util'
 import { createTracker, migrate, openDatabase } from '../dist/index.js'
+import { round } from './lib/stats.js'
 import { serverVersion, withPostgresDatabase } from './throwaway-database.js'
 
 const { values: flags } = parseArgs({ options: { json: { type: 'boolean', default: false } } })
@@ -50,8 +51,8 @@ async function measure(url) {
     }
   }
   for (const row of Object.values(rows)) {
-    row.single_ratio = Math.round((row.single_msg_per_s / rows.unbounded.single_msg_per_s) * 100) / 100
-    row.batch_ratio = Math.round((row.batch_msg_per_s / rows.unbounded.batch_msg_per_s) * 100) / 100
+    row.single_ratio = round(row.single_msg_per_s / rows.unbounded.single_msg_per_s, 2)
+    row.batch_ratio = round(row.batch_msg_per_s / rows.unbounded.batch_msg_per_s, 2)
   }
   return rows
 }

@@ -18,6 +18,7 @@ import { migrate, openDatabase } from '../dist/index.js'
 import { createApiKey } from '../dist/tracker/api-keys.js'
 import { wireMessageAt } from './lib/rows.js'
 import { startServe } from './lib/server.js'
+import { percentile, round } from './lib/stats.js'
 import { serverVersion, withPostgresDatabase } from './throwaway-database.js'
 
 const FD_LIMIT = 20_000
@@ -52,10 +53,6 @@ const log = (line) => process.stderr.write(`${line}\n`)
 function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
   return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
-function percentile(sorted, p) {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : null
 }
 
 /** One conversation: a socket that starts its session, then sends a turn every interval. */
@@ -141,18 +138,17 @@ async function measure(databaseUrl) {
     const { rows } = await client.query('select count(*)::int as stored, count(*) - count(distinct id) as duplicated from conversation_messages')
     const found = await client.query('select count(*)::int as n from conversation_messages where id = any($1::uuid[])', [stats.acked])
     await client.end()
-    const sorted = stats.latenciesMs.sort((a, b) => a - b)
     return {
       sockets: conversations.length,
       interval_ms: INTERVAL_MS,
       seconds: Math.round(loadSeconds),
-      open_seconds: Math.round(openSeconds * 10) / 10,
+      open_seconds: round(openSeconds, 1),
       attempted: stats.attempted,
       acknowledged: stats.acked.length,
       ack_per_s: Math.round(stats.acked.length / loadSeconds),
-      ack_p50_ms: Math.round(percentile(sorted, 50) * 10) / 10,
-      ack_p99_ms: Math.round(percentile(sorted, 99) * 10) / 10,
-      ack_max_ms: Math.round(sorted.at(-1) ?? 0),
+      ack_p50_ms: round(percentile(stats.latenciesMs, 50), 1),
+      ack_p99_ms: round(percentile(stats.latenciesMs, 99), 1),
+      ack_max_ms: round(percentile(stats.latenciesMs, 100)),
       unanswered,
       rejected: stats.rejected,
       socket_errors: stats.socketErrors,

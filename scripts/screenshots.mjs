@@ -4,14 +4,14 @@
 // Chromium signs in and photographs the sessions, a session, a live session and
 // the stats. Run `npm run screenshots` (it builds first); Chromium is
 // /usr/bin/chromium, or $CHROMIUM_PATH.
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { chromium } from 'playwright-core'
+import { startServe } from '../bench/lib/server.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT = join(ROOT, 'docs', 'screenshots')
@@ -24,16 +24,11 @@ if (!existsSync(CHROMIUM)) stop(`no Chromium at ${CHROMIUM}: apt-get install -y 
 
 const folder = mkdtempSync(join(tmpdir(), 'parley-screenshots-'))
 const databaseUrl = `pglite:${join(folder, 'db')}`
-const port = await freePort()
-const base = `http://127.0.0.1:${port}`
-let serverLog = ''
-const server = spawn(process.execPath, [BIN, 'serve', '--database-url', databaseUrl, '--port', String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-server.stdout.on('data', (chunk) => (serverLog += chunk))
-server.stderr.on('data', (chunk) => (serverLog += chunk))
+const server = await startServe(databaseUrl)
+const base = server.url
 let browser
 
 try {
-  await ready(`${base}/readyz`)
   // The CLI reaches the server's embedded database through its socket, as a user's would.
   for (let run = 0; run < DEMO_RUNS; run++) await parley('demo')
   const readKey = lastLine(await parley('keys', 'create', '--scope', 'read', '--name', 'screenshots'))
@@ -83,13 +78,9 @@ try {
   await page.goto(`${base}/#/stats`)
   await page.locator('.chart canvas').first().waitFor()
   await shoot('stats')
-} catch (error) {
-  console.error(serverLog)
-  throw error
 } finally {
   await browser?.close()
-  server.kill('SIGTERM')
-  await new Promise((done) => (server.exitCode === null ? server.once('exit', done) : done()))
+  await server.stop()
   rmSync(folder, { recursive: true, force: true })
 }
 
@@ -100,28 +91,6 @@ async function parley(...args) {
 
 function lastLine(text) {
   return text.trim().split('\n').at(-1).trim()
-}
-
-async function ready(url) {
-  const deadline = Date.now() + 120_000
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`parley serve exited with ${server.exitCode}`)
-    const answered = await fetch(url).then((response) => response.ok, () => false)
-    if (answered) return
-    await new Promise((done) => setTimeout(done, 250))
-  }
-  throw new Error(`parley serve did not become ready at ${url}`)
-}
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const probe = createServer()
-    probe.once('error', fail)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address()
-      probe.close(() => done(port))
-    })
-  })
 }
 
 function stop(message) {

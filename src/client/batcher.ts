@@ -2,7 +2,7 @@
 // or after `flushIntervalMs`, one batch at a time per session (so the stored
 // order is the order of the calls), and the queue is bounded by count and bytes.
 import type { MessageInputWire, MessageWire } from '../protocol/schemas.js'
-import { ClientClosedError, ParleyError, QueueFullError, type MessageOutcome } from '../model/errors.js'
+import { asParleyError, ClientClosedError, ParleyError, QueueFullError, type MessageOutcome } from '../model/errors.js'
 
 /** What the queue has done so far; `flush()` and `shutdown()` return it. */
 export interface DeliveryStats {
@@ -195,6 +195,5 @@ export class Batcher {
 
 /** The error for one message: its class and code, naming the message's id and outcome. */
 function concerning(error: unknown, wire: MessageInputWire, outcome: MessageOutcome): ParleyError {
-  const parley = error instanceof ParleyError ? error : new ParleyError('SEND_FAILED', String((error as Error)?.message ?? error), { cause: error })
-  return parley.concerning(wire.id === undefined ? [] : [wire.id], outcome)
+  return asParleyError(error).concerning(wire.id === undefined ? [] : [wire.id], outcome)
 }

@@ -5,7 +5,7 @@
 // for as long as the retry budget lasts.
 import type { MessageInputWire, MessageWire } from '../protocol/schemas.js'
 import { retryAfterFromDetails, retrySchedule, sleep, type RetryPolicy } from './backoff.js'
-import { ClientClosedError, ParleyError, RateLimitedError, UnavailableError } from '../model/errors.js'
+import { asParleyError, ClientClosedError, ParleyError, RateLimitedError, UnavailableError } from '../model/errors.js'
 import type { StreamSocket } from './stream-socket.js'
 
 /** Whether the frame may be sent again: the socket dropped or went silent, or the server was briefly unable. */
@@ -29,7 +29,7 @@ export function wsSender(feed: StreamSocket, policy: RetryPolicy) {
         if (!('messages' in ack)) throw new UnavailableError('UNEXPECTED_ACK', 'the server acknowledged message.add without messages')
         return ack.messages
       } catch (error) {
-        const failure = error instanceof ParleyError ? error : new ParleyError('SEND_FAILED', String(error), { cause: error })
+        const failure = asParleyError(error)
         unanswered ||= failure.outcome !== 'not_stored'
         const wait = retryable(failure) ? nextWait(retryAfterFromDetails(failure.details)) : undefined
         if (wait === undefined) throw failure.concerning([], unanswered ? 'indeterminate' : 'not_stored')

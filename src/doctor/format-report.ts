@@ -1,3 +1,4 @@
+import { textTable } from '../text-table.js'
 import type { Problem, SchemaReport } from './compare.js'
 
 /** The report as `--json` prints it: the database's snake_case names. */
@@ -42,7 +43,7 @@ export function reportText(report: SchemaReport, description: string): string {
       `found ${problem.actual ?? 'nothing'}`,
       `fix: ${problem.fix}`,
     ])
-    lines.push(...table2(rows).map((line) => `  ${line}`))
+    lines.push(...textTable(rows).map((line) => `  ${line}`))
   }
   if (!report.ok) {
     lines.push(
@@ -68,20 +69,6 @@ function groupByTable(problems: Problem[]): Map<string, Problem[]> {
     groups.set(key, [...(groups.get(key) ?? []), problem])
   }
   return groups
-}
-
-function table2(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, column) => Math.min(48, Math.max(...rows.map((row) => row[column]!.length))))
-  return rows.map((row) =>
-    row
-      .map((cell, column) => (column === row.length - 1 ? cell : clip(cell, widths[column]!).padEnd(widths[column]!)))
-      .join('  ')
-      .trimEnd(),
-  )
-}
-
-function clip(text: string, width: number): string {
-  return text.length > width ? `${text.slice(0, width - 1)}…` : text
 }
 
 function countFix(problems: Problem[], fix: Problem['fix'], one: string, many: string): string {

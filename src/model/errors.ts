@@ -48,6 +48,11 @@ Object.defineProperties(ParleyError.prototype, {
   outcome: { value: undefined },
 })
 
+/** `error` itself when it is a ParleyError; anything else (a bug, a runtime's own error) as `SEND_FAILED`, with it as `cause`. */
+export function asParleyError(error: unknown): ParleyError {
+  return error instanceof ParleyError ? error : new ParleyError('SEND_FAILED', String((error as Error | undefined)?.message ?? error), { cause: error })
+}
+
 /** Bad input: `field` names the offending field, `reason` says what is wrong with it. Nothing was stored. */
 export class ValidationError extends ParleyError {
   static override readonly status: number = 400

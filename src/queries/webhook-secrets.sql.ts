@@ -19,10 +19,6 @@ export const activeWebhookSecrets = /* sql */ `
   select id, platform, sealed_secret as "sealedSecret", key_id as "keyId" from ${webhookSecrets}
   where revoked_at is null order by created_at, id`
 
-export const activeWebhookSecretsOfPlatform = /* sql */ `
-  select id, platform, sealed_secret as "sealedSecret", key_id as "keyId" from ${webhookSecrets}
-  where revoked_at is null and platform = $1 order by created_at, id`
-
 export const selectWebhookSecret = /* sql */ `
   select ${listedColumns} from ${webhookSecrets} where id = $1`
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Database } from '../db/database.js'
+import { every } from './every.js'
 
 /** How long a SIGTERM waits for what is in flight; past it the process exits 1 ("killed by timeout"). */
 export const SHUTDOWN_DEADLINE_MS = 10_000
@@ -19,21 +20,14 @@ export function cancelWaitsWhileClosing(database: Database, log: Logger, cancelA
   const cancel = database.cancelStatements
   if (!cancel) return () => {}
   const startedAt = Date.now()
-  let sweeping = false
-  const sweep = () => {
-    if (sweeping) return
-    sweeping = true
-    const which = Date.now() - startedAt >= cancelAllAfterMs ? 'all' : 'lock-waits'
-    cancel
-      .call(database, which)
-      .then((count) => {
-        if (count > 0) log.info({ cancelled: count, which }, 'cancelled statements so that the shutdown ends in time')
-      })
-      .catch((error: unknown) => log.warn({ err: error }, 'could not cancel statements for the shutdown'))
-      .finally(() => (sweeping = false))
-  }
-  sweep()
-  const timer = setInterval(sweep, SWEEP_MS)
-  timer.unref()
-  return () => clearInterval(timer)
+  return every(
+    SWEEP_MS,
+    async () => {
+      const which = Date.now() - startedAt >= cancelAllAfterMs ? 'all' : 'lock-waits'
+      const count = await cancel.call(database, which)
+      if (count > 0) log.info({ cancelled: count, which }, 'cancelled statements so that the shutdown ends in time')
+    },
+    (error) => log.warn({ err: error }, 'could not cancel statements for the shutdown'),
+    { immediately: true },
+  )
 }

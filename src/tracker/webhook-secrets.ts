@@ -68,7 +68,7 @@ export function validateWebhookSecretOptions(options: { platform: string; secret
 export async function addWebhookSecret(database: Queryable, key: SecretKey, options: AddWebhookSecretOptions): Promise<WebhookSecret> {
   validateWebhookSecretOptions(options)
   const platform = options.platform as WebhookPlatform
-  const active = (await database.query<SealedRow>(queries.activeWebhookSecretsOfPlatform, [platform])).rows
+  const active = (await database.query<SealedRow>(queries.activeWebhookSecrets)).rows.filter((row) => row.platform === platform)
   const same = active.find((row) => key.open(row.sealedSecret, sealContext(row.id, row.platform)) === options.secret)
   if (same) throw new ConflictError('WEBHOOK_SECRET_EXISTS', `this ${platform} secret is already active as ${same.id}; see parley webhooks list`)
   const id = randomUUID()

@@ -3,26 +3,17 @@
 // each restart). The range is the suite's own: below Linux's ephemeral ports
 // (32768 and up, where outgoing connections take theirs) and apart from the
 // 55500-55599 that the other suites pick from while this one runs.
-import { createServer } from 'node:net'
+import { freePort } from '../support/throwaway.js'
 
-const FIRST = 30_000
-const COUNT = 1_000
+const RANGE = { first: 30_000, count: 1_000 }
 const given = new Set<number>()
 
 export async function reservePort(): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = FIRST + Math.floor(Math.random() * COUNT)
-    if (given.has(port) || !(await isFree(port))) continue
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freePort(RANGE)
+    if (given.has(port)) continue
     given.add(port)
     return port
   }
-  throw new Error(`no free port left in ${FIRST}-${FIRST + COUNT - 1} for the fault suite`)
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer()
-    probe.once('error', () => resolve(false))
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)))
-  })
+  throw new Error('no port left for the fault suite that it has not given out already')
 }

@@ -20,10 +20,11 @@ export function missingTools(): string | undefined {
   return why
 }
 
-/** A free loopback port in 55500-55599 (the range these tests may use). */
-export async function freePort(): Promise<number> {
+/** A free loopback port in 55500-55599 (the range these tests may use), or in the range given. */
+export async function freePort(range: { first: number; count: number } = { first: 55500, count: 100 }): Promise<number> {
+  const last = range.first + range.count - 1
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 55500 + Math.floor(Math.random() * 100)
+    const port = range.first + Math.floor(Math.random() * range.count)
     const free = await new Promise<boolean>((resolve) => {
       const probe = createServer()
       probe.once('error', () => resolve(false))
@@ -31,7 +32,7 @@ export async function freePort(): Promise<number> {
     })
     if (free) return port
   }
-  throw new Error('no free port in 55500-55599')
+  throw new Error(`no free port in ${range.first}-${last}`)
 }
 
 const asPostgres = (command: string, args: string[]) =>

@@ -1,6 +1,7 @@
 import { prepareDatabase } from '../../doctor/schema-guard.js'
 import { createApiKey, listApiKeys, revokeApiKey, validateKeyOptions } from '../../tracker/api-keys.js'
 import { ValidationError } from '../../model/errors.js'
+import { textTable } from '../../text-table.js'
 import { withDatabase, type CliContext } from '../cli-context.js'
 
 /** `parley keys create|list|revoke`: the new key is the last line of stdout, shown once. */
@@ -37,13 +38,9 @@ export async function keysCommand(
       } else if (keys.length === 0) {
         context.stdout.write('No keys yet: parley keys create --scope admin\n')
       } else {
-        const row = (prefix: string, scope: string, user: string, state: string, name: string) =>
-          `${prefix.padEnd(11)}  ${scope.padEnd(6)}  ${user.padEnd(36)}  ${state.padEnd(32)}  ${name}`.trimEnd()
-        context.stdout.write(`${row('PREFIX', 'SCOPE', 'USER', 'STATE', 'NAME')}\n`)
-        for (const key of keys) {
-          const state = key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'active'
-          context.stdout.write(`${row(`pk_${key.prefix}`, key.scope, key.userId ?? 'any user', state, key.name ?? '')}\n`)
-        }
+        const state = (key: (typeof keys)[number]) => (key.revokedAt ? `revoked ${key.revokedAt.toISOString()}` : 'active')
+        const rows = keys.map((key) => [`pk_${key.prefix}`, key.scope, key.userId ?? 'any user', state(key), key.name ?? ''])
+        for (const line of textTable([['PREFIX', 'SCOPE', 'USER', 'STATE', 'NAME'], ...rows])) context.stdout.write(`${line}\n`)
       }
     } else {
       const prefix = keyPrefix(options.prefix ?? '')

@@ -9,6 +9,7 @@ import {
   validateWebhookSecretOptions,
   type WebhookSecret,
 } from '../../tracker/webhook-secrets.js'
+import { textTable } from '../../text-table.js'
 import { withDatabase, type CliContext } from '../cli-context.js'
 
 export interface WebhooksCommandOptions {
@@ -77,11 +78,7 @@ function writeList(secrets: WebhookSecret[], json: boolean, context: CliContext)
     context.stdout.write('No stored webhook secrets: parley webhooks add --platform vapi --secret …\n')
     return
   }
-  const row = (id: string, platform: string, created: string, state: string, key: string, name: string) =>
-    `${id.padEnd(36)}  ${platform.padEnd(10)}  ${created.padEnd(24)}  ${state.padEnd(32)}  ${key.padEnd(8)}  ${name}`.trimEnd()
-  context.stdout.write(`${row('ID', 'PLATFORM', 'CREATED', 'STATE', 'KEY', 'NAME')}\n`)
-  for (const secret of secrets) {
-    const state = secret.revokedAt ? `revoked ${secret.revokedAt.toISOString()}` : 'active'
-    context.stdout.write(`${row(secret.id, secret.platform, secret.createdAt.toISOString(), state, secret.keyId, secret.name ?? '')}\n`)
-  }
+  const state = (secret: WebhookSecret) => (secret.revokedAt ? `revoked ${secret.revokedAt.toISOString()}` : 'active')
+  const rows = secrets.map((secret) => [secret.id, secret.platform, secret.createdAt.toISOString(), state(secret), secret.keyId, secret.name ?? ''])
+  for (const line of textTable([['ID', 'PLATFORM', 'CREATED', 'STATE', 'KEY', 'NAME'], ...rows])) context.stdout.write(`${line}\n`)
 }

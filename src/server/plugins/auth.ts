@@ -14,8 +14,8 @@ export interface Principal {
   userId: string | null
   /** The key's prefix, or `jwt:<user id>`: what rate limits and logs go by. */
   keyPrefix: string
-  /** How the caller signed in: open sockets re-check an API key and end at a JWT's `exp`. */
-  credential: { kind: 'key'; prefix: string } | { kind: 'jwt'; expiresAt: number | undefined }
+  /** How the caller signed in: open sockets re-check an API key (by `keyPrefix`) and end at a JWT's `exp`. */
+  credential: { kind: 'key' } | { kind: 'jwt'; expiresAt: number | undefined }
 }
 
 /** Turns a bearer token into a principal, or throws UnauthorizedError. */
@@ -52,7 +52,7 @@ export function createAuthenticator(database: Database, jwt: JwtOptions = {}): A
       scope: key.scope,
       userId: key.userId,
       keyPrefix: key.prefix,
-      credential: { kind: 'key', prefix: key.prefix },
+      credential: { kind: 'key' },
     }
     if (cache.size > 10_000) cache.clear()
     cache.set(token, { principal, until: Date.now() + KEY_CACHE_MS })

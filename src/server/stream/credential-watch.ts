@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/database.js'
 import { usableKeyPrefixes } from '../../tracker/api-keys.js'
 import type { StreamConnection } from './connection.js'
+import { every } from '../every.js'
 
 /**
  * Every `intervalMs`, ends the open sockets whose credential no longer holds:
@@ -11,17 +12,17 @@ import type { StreamConnection } from './connection.js'
  * Returns the function that stops the watch.
  */
 export function watchCredentials(connections: ReadonlySet<StreamConnection>, database: Database, log: FastifyBaseLogger, intervalMs: number): () => void {
-  let sweeping = false
   const sweep = async () => {
     const byKey = new Map<string, StreamConnection[]>()
     for (const connection of connections) {
-      const credential = connection.principal?.credential
-      if (!credential) continue
+      const principal = connection.principal
+      if (!principal) continue
+      const { credential, keyPrefix } = principal
       if (credential.kind === 'jwt') {
         if (credential.expiresAt !== undefined && credential.expiresAt <= Date.now()) void connection.revoke('the token has expired')
         continue
       }
-      byKey.set(credential.prefix, [...(byKey.get(credential.prefix) ?? []), connection])
+      byKey.set(keyPrefix, [...(byKey.get(keyPrefix) ?? []), connection])
     }
     if (byKey.size === 0) return
     const usable = await usableKeyPrefixes(database, [...byKey.keys()])
@@ -29,13 +30,5 @@ export function watchCredentials(connections: ReadonlySet<StreamConnection>, dat
       if (!usable.has(prefix)) for (const connection of sockets) void connection.revoke('the key has been revoked')
     }
   }
-  const timer = setInterval(() => {
-    if (sweeping) return
-    sweeping = true
-    sweep()
-      .catch((error: unknown) => log.warn({ err: error }, 'could not re-check the keys of open sockets; the next sweep tries again'))
-      .finally(() => (sweeping = false))
-  }, intervalMs)
-  timer.unref()
-  return () => clearInterval(timer)
+  return every(intervalMs, sweep, (error) => log.warn({ err: error }, 'could not re-check the keys of open sockets; the next sweep tries again'))
 }
