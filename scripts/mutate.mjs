@@ -22,7 +22,24 @@ if (process.argv[2] === '--part') {
   process.exit(0)
 }
 
-const asked = process.argv.slice(2)
+// `--only <file>...` (after one group's name): mutate only those files of the group, with the
+// group's tests, and print each file's score; a quick look while closing gaps, never committed.
+const onlyAt = process.argv.indexOf('--only')
+const only = onlyAt === -1 ? [] : process.argv.slice(onlyAt + 1)
+if (process.argv[2] === '--part-only') {
+  await runStryker(JSON.parse(process.argv[3]), process.argv[4])
+  process.exit(0)
+}
+
+const asked = process.argv.slice(2, onlyAt === -1 ? undefined : onlyAt)
+if (only.length > 0) {
+  if (asked.length !== 1 || !(asked[0] in groups)) {
+    console.error('--only needs exactly one group before it: npm run mutate -- <group> --only <file>...')
+    process.exit(2)
+  }
+  await runOnly(groups[asked[0]], only)
+  process.exit(0)
+}
 const unknown = asked.filter((name) => !(name in groups))
 if (unknown.length > 0) {
   console.error(`unknown group ${unknown.join(', ')}; the groups are ${Object.keys(groups).join(', ')}`)
@@ -67,6 +84,24 @@ async function runStryker(part, reportPath) {
     ...(part.vitestConfig && { vitest: { ...base.vitest, configFile: part.vitestConfig } }),
     jsonReporter: { fileName: reportPath },
   }).runMutationTest()
+}
+
+/** A narrowed run per file asked: of the group, or of its part that names the file. */
+async function runOnly(group, files) {
+  const report = join(tmpdir(), 'parley-mutation-only.json')
+  for (const file of files) {
+    const runs = parts(group)
+    const part = runs.length === 1 ? runs[0] : runs.find((run) => run.mutate.includes(file))
+    if (!part) {
+      console.error(`${file} is not among the group's files`)
+      process.exit(2)
+    }
+    // A child per file: Stryker does not run twice in one process.
+    const child = spawnSync(process.execPath, [import.meta.filename, '--part-only', JSON.stringify({ ...part, mutate: [file] }), report], { stdio: 'inherit' })
+    if (child.status !== 0) process.exit(1)
+    const result = JSON.parse(readFileSync(report, 'utf8'))
+    console.error(`== ${file}: ${(Math.round(score(result) * 100) / 100).toFixed(2)} % (report: ${report})`)
+  }
 }
 
 /** One report of several parts' reports; the test ids of each part are prefixed with its index, as they repeat. */
