@@ -9,7 +9,7 @@
 // TEST_BACKENDS for the run: 'none' leaves out the suites that need a
 // database (test/support/backends.ts), which would run for every mutant.
 
-/** @typedef {{ mutate: string[], testFiles: string[], backends: string, vitestConfig?: string, concurrency?: number }} Run */
+/** @typedef {{ mutate: string[], testFiles: string[], backends: string, concurrency?: number }} Run */
 /** @type {Record<string, (Run | { parts: Run[] }) & { goal: number, floor?: number, perFile?: boolean, pending?: string }>} */
 export const groups = {
   validate: {
@@ -71,8 +71,6 @@ export const groups = {
         // PostgreSQL only during the run: an embedded database takes 10-16 s to boot on this
         // machine, once per mutant. npm test runs the same suite on PGlite too.
         backends: 'postgres',
-        // It opens databases: the project's own timeouts.
-        vitestConfig: 'vitest.config.ts',
       },
     ],
   },
@@ -88,7 +86,6 @@ export const groups = {
     // PostgreSQL only during the run, as for the doctor: PGlite boots in 10-16 s per mutant here.
     // npm test runs these suites on PGlite as well.
     backends: 'postgres',
-    vitestConfig: 'vitest.config.ts',
     // Its suites and this selection are ready (test/write-path.test.ts), but the doctor's first run
     // took the session that wrote them: about 15-20 min here. test/mutation-goals.test.ts notes it.
     pending: 'not run yet on its real-database suites: npm run mutate -- write-path (about 15-20 min)',
@@ -109,7 +106,9 @@ export default {
   cleanTempDir: 'always',
   ignorePatterns: ['dist', 'reports', 'docs', 'bench', 'dashboard/dist', '.parley', 'test-results', '*.log'],
   // Static mutants (module-level constants such as the UUID pattern) are kept: they run every
-  // test of the group, which these small groups can afford, and some hide real gaps.
+  // test of the group, which these small groups can afford, and some hide real gaps. They take
+  // effect because the group's test files are chosen in vitest.mutate.config.ts, not with
+  // Stryker's testFiles (stryker-js#6144).
   ignoreStatic: false,
   // A mutant that loops forever (a retry or drain loop) costs this long; the tests themselves take milliseconds.
   timeoutMS: 5_000,
