@@ -46,6 +46,8 @@ describe('parley import', () => {
     expect(pointerOf({ format: 'other', version: 1, sessions: [] })).toBe('/format')
     expect(pointerOf({ format: 'parley', version: 1, sessions: 5 })).toBe('/sessions')
     expect(pointerOf(5)).toBe('')
+    // Neither a format nor a session: the format is what is missing.
+    expect(pointerOf({})).toBe('/format')
   })
 
   it('reads missing or null metadata as {} and keeps given metadata', () => {
