@@ -151,7 +151,7 @@ describe('vapi bad fields, named by pointer', () => {
     })
   }
 
-  it('the id of a call object: refused at /id', () => {
+  it('a call object names its own fields, a file of many names each call by its place', () => {
     expect(pointerOf({ id: 'x', startedAt: START, messages: [{ role: 'user', message: 4 }] })).toBe('/messages/0/message')
     expect(pointerOf([{ message: { type: 'end-of-call-report', call: {} } }])).toBe('/0/message/call/id')
   })
