@@ -28,14 +28,16 @@ describe('elevenlabs turns', () => {
     const payload = withTranscript([
       { role: 'system', message: 'call transferred', time_in_call_secs: 2 },
       { role: 'system', time_in_call_secs: 3 },
+      { role: 'system', message: 42, time_in_call_secs: 4 },
     ])
     const imported = one(payload)
     expect(imported.messages.map((m) => [m.role, m.content, m.metadata.event, m.metadata.start_s])).toEqual([
       ['system', 'call transferred', 'system', 2],
       ['system', '[system]', 'system', 3],
+      ['system', '[system]', 'system', 4],
     ])
     expect(raw(imported.messages[0]!)).toEqual({})
-    expect(imported.messages.map((m) => m.pointer)).toEqual(['/transcript/0', '/transcript/1'])
+    expect(imported.messages.map((m) => m.pointer)).toEqual(['/transcript/0', '/transcript/1', '/transcript/2'])
     expect(adapters.elevenlabs.toPlatform([imported])).toEqual(payload)
   })
 
@@ -49,6 +51,8 @@ describe('elevenlabs turns', () => {
   it('a null transcript gives no rows; a transcript that is not a list is refused', () => {
     expect(one(withTranscript(null)).messages).toEqual([])
     expect(pointerOf(withTranscript({}))).toBe('/transcript')
+    expect(one(withTranscript([{ role: 'user', message: 'hi', tool_calls: null, tool_results: null, time_in_call_secs: 1 }])).messages.map((m) => m.content)).toEqual(['hi'])
+    expect(adapters.elevenlabs.platform).toBe('elevenlabs')
   })
 
   it('stores tool calls and results with their content, and nothing of them is left for the raw remainder', () => {

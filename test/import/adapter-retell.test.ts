@@ -40,6 +40,7 @@ describe('retell payload shapes', () => {
 
   it('a null transcript_with_tool_calls gives no rows', () => {
     expect(one(withItems(null)).messages).toEqual([])
+    expect(adapters.retell.platform).toBe('retell')
   })
 
   it('a call object with an `event` field of its own, or a `call` field of its own, is still a call', () => {

@@ -51,11 +51,19 @@ describe('vapi payload shapes', () => {
     const callObject = { id: 'call-1', startedAt: START, messages: items }
     expect(shape(one(callObject)).shape).toBe('call/messages')
     expect(adapters.vapi.toPlatform([one(callObject)])).toEqual(callObject)
+    expect((one(callObject).session.metadata.source as { raw: Json }).raw).toEqual({})
     const update = body({ type: 'status-update', status: 'ended', call: { id: 'call-2' }, startedAt: START, messages: items })
     expect(shape(one(update)).shape).toBe('status-update/messages')
     expect(adapters.vapi.toPlatform([one(update)])).toEqual(update)
     // A status-update's status is not a column: it is the one field kept raw.
     expect((one(update).session.metadata.source as { raw: Json }).raw).toEqual({ message: { status: 'ended' } })
+  })
+
+  it('a server message without a `type` is read as a report', () => {
+    const message = report()
+    delete message.type
+    expect(one(body(message)).messages.length).toBeGreaterThan(0)
+    expect(adapters.vapi.platform).toBe('vapi')
   })
 
   it('a null artifact, null lists and two empty lists give no rows, in the report shape', () => {
