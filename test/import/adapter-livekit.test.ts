@@ -33,10 +33,11 @@ describe('livekit shapes and the start', () => {
     expect(imported.session.metadata.source).toMatchObject({ id: 'AJ_kDnZ3qWbB8tHv' })
   })
 
-  it('starts at the first item that has a time, skipping items whose created_at is null', () => {
-    const imported = one(history([{ id: 'a', role: 'user', content: ['hi'], created_at: null }, { id: 'b', role: 'assistant', content: ['yo'], created_at: T + 5 }]))
+  it('starts at the first item that has a time, skipping items whose created_at is missing or null', () => {
+    const imported = one(history([{ id: 'z', role: 'user', content: ['hey'] }, { id: 'a', role: 'user', content: ['hi'], created_at: null }, { id: 'b', role: 'assistant', content: ['yo'], created_at: T + 5 }]))
     expect(imported.session.startedAt).toEqual(new Date((T + 5) * 1000))
     expect(timing(imported)).toBeUndefined()
+    expect(adapters.livekit.platform).toBe('livekit')
   })
 
   it('with no time anywhere (timestamp null too), starts at the file time and is order-only; an empty history is not', () => {

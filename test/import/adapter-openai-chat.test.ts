@@ -55,6 +55,7 @@ describe('openai-chat messages', () => {
 
   it('an empty list is no order-only session; a list of messages is', () => {
     expect((one([]).session.metadata.source as { timing?: string }).timing).toBeUndefined()
+    expect(adapters['openai-chat'].platform).toBe('openai-chat')
     expect((one([{ role: 'user', content: 'hi' }]).session.metadata.source as { timing?: string }).timing).toBe('order-only')
   })
 
