@@ -142,7 +142,6 @@ function score(report) {
 }
 
 const summaryPath = join(REPORTS, 'summary.json')
-const summary = existsSync(summaryPath) ? JSON.parse(readFileSync(summaryPath, 'utf8')) : {}
 let failed = false
 for (const name of names) {
   const group = groups[name]
@@ -164,6 +163,8 @@ for (const name of names) {
   }
   const minutes = Math.round((Date.now() - started) / 6000) / 10
   const value = Math.round(score(report) * 100) / 100
+  // Read again now: another group's run may have written it since this one started.
+  const summary = existsSync(summaryPath) ? JSON.parse(readFileSync(summaryPath, 'utf8')) : {}
   summary[name] = { date: new Date().toISOString().slice(0, 10), score: value, goal: group.goal, minutes }
   writeFileSync(summaryPath, `${JSON.stringify(summary, null, 2)}\n`)
   console.error(`== ${name}: ${value} % (goal ${group.goal} %) in ${minutes} min`)

@@ -7,7 +7,9 @@ import { DEFAULT_LIMITS, MAX_REASON_LENGTH, MAX_URL_LENGTH, PAGE_LIMITS, type Li
 import {
   describe as describeValue,
   isUuid,
+  validateAudit,
   validateEndReason,
+  validateExportWindow,
   validateListMessages,
   validateListSessions,
   validateMessages,
@@ -471,5 +473,44 @@ describe('NUL anywhere in metadata', () => {
   it('is not seen in numbers, booleans, nulls or the six characters \\u0000 written as text', () => {
     const metadata = { n: 1, yes: true, none: null, list: [2, 'plain'], note: 'escape \\u0000 in a log' }
     expect(validateMessages([message({ metadata })], big)[0]!.metadata).toEqual(metadata)
+  })
+})
+
+describe('a bulk export window', () => {
+  it('takes either end alone, both, or neither, as instants', () => {
+    expect(validateExportWindow(undefined, undefined)).toEqual({ from: null, to: null })
+    expect(validateExportWindow('2026-01-01T00:00:00Z', undefined)).toEqual({ from: new Date('2026-01-01T00:00:00Z'), to: null })
+    expect(validateExportWindow(undefined, '2026-01-02T00:00:00+01:00')).toEqual({ from: null, to: new Date('2026-01-01T23:00:00Z') })
+  })
+
+  it('refuses an end that is not after its start, at the exact instant', () => {
+    expect(validateExportWindow('2026-01-01T00:00:00Z', '2026-01-01T00:00:00.001Z').to).toEqual(new Date('2026-01-01T00:00:00.001Z'))
+    expect(refusal(() => validateExportWindow('2026-01-01T00:00:00Z', '2026-01-01T01:00:00+01:00'))).toBe('to: must be after from')
+    expect(refusal(() => validateExportWindow('2026-01-02T00:00:00Z', '2026-01-01T00:00:00Z'))).toBe('to: must be after from')
+  })
+
+  it('names the end that is not a date', () => {
+    expect(refusal(() => validateExportWindow('monday', undefined))).toMatch(/^from: must be a date/)
+    expect(refusal(() => validateExportWindow(undefined, 5))).toMatch(/^to: must be a date/)
+  })
+})
+
+describe('audit log options', () => {
+  it('defaults to the start of the log and the messages page size', () => {
+    expect(validateAudit(undefined)).toEqual({ since: null, after: 0, limit: PAGE_LIMITS.messages.default })
+    expect(validateAudit({ since: '2026-01-01T00:00:00Z', after: 7, limit: 3 })).toEqual({ since: new Date('2026-01-01T00:00:00Z'), after: 7, limit: 3 })
+  })
+
+  it('takes `after` as an entry id: a whole number from 0', () => {
+    expect(validateAudit({ after: 0 }).after).toBe(0)
+    for (const after of [-1, 1.5, '3', true]) {
+      expect(refusal(() => validateAudit({ after } as never))).toBe(`after: must be the id of an audit entry; got ${describeValue(after)}`)
+    }
+  })
+
+  it('refuses unknown options and a bad since or limit by name', () => {
+    expect(refusal(() => validateAudit({ before: 1 } as never))).toBe('before: is not a known field (known: since, after, limit)')
+    expect(refusal(() => validateAudit({ since: 'today' }))).toMatch(/^since: must be a date/)
+    expect(refusal(() => validateAudit({ limit: 0 }))).toMatch(/^limit: must be a whole number from 1 to /)
   })
 })
