@@ -82,9 +82,10 @@ export const groups = {
     // PostgreSQL only during the run, as for the doctor: PGlite boots in 10-16 s per mutant here.
     // npm test runs these suites on PGlite as well.
     backends: 'postgres',
-    // Its suites and this selection are ready (test/write-path.test.ts), but the doctor's first run
-    // took the session that wrote them: about 15-20 min here. test/mutation-goals.test.ts notes it.
-    pending: 'not run yet on its real-database suites: npm run mutate -- write-path (about 15-20 min)',
+    // Not met yet: 83.81 % at its first run (2026-12-02, 37 min). Most survivors are in drain()
+    // (endSession's wait for queued writes), the pump's loop bounds and the lock lanes' counting,
+    // which the suites reach without checking their effect. A ratchet until met.
+    floor: 83,
   },
 }
 

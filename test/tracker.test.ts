@@ -5,16 +5,11 @@ import { ConflictError, NotFoundError, ValidationError } from '../src/model/erro
 import type { Logger } from '../src/logger.js'
 import { createTracker, type Tracker } from '../src/tracker/tracker.js'
 import { describeEachBackend } from './support/backends.js'
+import { recordingDatabase } from './support/recording-database.js'
 
-/** The same database, with `hook` awaited before each group-commit statement. */
+/** The same database, with `hook` awaited before each group-commit statement, however it is sent. */
 function beforeEachBatch(database: Database, hook: () => Promise<void>): Database {
-  return {
-    ...database,
-    async query<Row>(sql: string, params?: readonly unknown[]) {
-      if (sql.includes('insert_messages(')) await hook()
-      return database.query<Row>(sql, params)
-    },
-  }
+  return recordingDatabase(database, (sql) => (sql.includes('insert_messages(') ? hook() : undefined))
 }
 
 describeEachBackend('tracker', (backend) => {
@@ -202,22 +197,42 @@ describeEachBackend('tracker', (backend) => {
     expect(ended.durationSeconds).toBe(0)
   })
 
-  it('counts messages still queued when endSession is called', async () => {
-    const { sessionId } = await tracker.startSession({})
-    const pending = [tracker.addMessage({ sessionId, role: 'user', content: 'quick' })]
-    const ended = await tracker.endSession(sessionId)
-    await Promise.all(pending)
-    expect(ended.messageCount).toBe(1)
+  /** A tracker whose group-commit statements wait at a gate; `reached` resolves once one does. */
+  async function gatedTracker() {
+    let release = () => {}
+    let reached = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const arrived = new Promise<void>((resolve) => (reached = resolve))
+    const gated = await createTracker({
+      database: beforeEachBatch(database, () => {
+        reached()
+        return gate
+      }),
+    })
+    return { gated, release, arrived }
+  }
+
+  it('ends a session only after the writes to it that were in flight: they count, and are not refused as late', async () => {
+    const { gated, release, arrived } = await gatedTracker()
+    const { sessionId } = await gated.startSession({})
+    const held = gated.addMessage({ sessionId, role: 'user', content: 'in flight' })
+    await arrived
+    let settled = false
+    const ending = gated.endSession(sessionId).finally(() => (settled = true))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(settled).toBe(false)
+    release()
+    await expect(held).resolves.toMatchObject({ content: 'in flight' })
+    expect((await ending).messageCount).toBe(1)
+    await gated.close()
   })
 
   it('ends a session without waiting for other sessions’ writes', async () => {
-    let release = () => {}
-    const gate = new Promise<void>((resolve) => (release = resolve))
-    // Holds every batch back until the test opens the gate.
-    const gated = await createTracker({ database: beforeEachBatch(database, () => gate) })
+    const { gated, release, arrived } = await gatedTracker()
     const busy = await gated.startSession({})
     const quiet = await gated.startSession({})
     const held = gated.addMessage({ sessionId: busy.sessionId, role: 'user', content: 'held back' })
+    await arrived
     const ended = await gated.endSession(quiet.sessionId)
     expect(ended.messageCount).toBe(0)
     release()

@@ -8,18 +8,15 @@ import { UnavailableError } from '../src/model/errors.js'
 import { createTracker, type Tracker } from '../src/tracker/tracker.js'
 import type { BatchStats } from '../src/tracker/message-writer.js'
 import { describeEachBackend } from './support/backends.js'
+import { recordingDatabase } from './support/recording-database.js'
 
-/** The same database, counting the group-commit statements sent to it. */
+/** The same database, counting the group-commit statements sent to it, however they are sent. */
 function counted(database: Database): { database: Database; statements: () => number } {
   let statements = 0
   return {
-    database: {
-      ...database,
-      async query<Row>(sql: string, params?: readonly unknown[]) {
-        if (sql.includes('insert_messages(')) statements++
-        return database.query<Row>(sql, params)
-      },
-    },
+    database: recordingDatabase(database, (sql) => {
+      if (sql.includes('insert_messages(')) statements++
+    }),
     statements: () => statements,
   }
 }

@@ -3,17 +3,18 @@ import type { Database, Queryable } from '../../src/db/database.js'
 /**
  * The same database, telling `record` each statement sent through it: alone,
  * with the settings that bound its waits (PostgreSQL), or inside a transaction.
+ * A statement goes on once what `record` returns has resolved (a test's gate).
  */
-export function recordingDatabase(database: Database, record: (sql: string, params: readonly unknown[]) => void): Database {
+export function recordingDatabase(database: Database, record: (sql: string, params: readonly unknown[]) => void | Promise<void>): Database {
   return {
     ...database,
-    query<Row>(sql: string, params: readonly unknown[] = []) {
-      record(sql, params)
+    async query<Row>(sql: string, params: readonly unknown[] = []) {
+      await record(sql, params)
       return database.query<Row>(sql, params)
     },
     ...(database.queryWithSettings && {
-      queryWithSettings<Row>(settings: string, sql: string, params: readonly unknown[] = []) {
-        record(sql, params)
+      async queryWithSettings<Row>(settings: string, sql: string, params: readonly unknown[] = []) {
+        await record(sql, params)
         return database.queryWithSettings!<Row>(settings, sql, params)
       },
     }),
@@ -22,8 +23,8 @@ export function recordingDatabase(database: Database, record: (sql: string, para
         (tx) =>
           fn({
             exec: (sql) => tx.exec(sql),
-            query: <Row>(sql: string, params: readonly unknown[] = []) => {
-              record(sql, params)
+            query: async <Row>(sql: string, params: readonly unknown[] = []) => {
+              await record(sql, params)
               return tx.query<Row>(sql, params)
             },
           }),
