@@ -14,23 +14,22 @@ import base, { groups } from '../stryker.config.mjs'
 const ROOT = join(import.meta.dirname, '..')
 const REPORTS = join(ROOT, 'reports', 'mutation')
 
-// `--part <group> <index>`: one Stryker run of a group split into parts (a child of the run below).
-if (process.argv[2] === '--part') {
-  const [, , , name, index] = process.argv
-  const part = parts(groups[name])[Number(index)]
-  await runStryker(part, partReportPath(name, index))
+// `--run <run as JSON> <report path>`: one Stryker run, in a child of the runs below (Stryker does
+// not run twice in one process): a part of a split group, or one file of `--only`.
+if (process.argv[2] === '--run') {
+  await runStryker(JSON.parse(process.argv[3]), process.argv[4])
   process.exit(0)
+}
+
+/** Runs `run` in a child process, its JSON report written to `reportPath`; false when it failed. */
+function runInChild(run, reportPath) {
+  return spawnSync(process.execPath, [import.meta.filename, '--run', JSON.stringify(run), reportPath], { stdio: 'inherit' }).status === 0
 }
 
 // `--only <file>...` (after one group's name): mutate only those files of the group, with the
 // group's tests, and print each file's score; a quick look while closing gaps, never committed.
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt === -1 ? [] : process.argv.slice(onlyAt + 1)
-if (process.argv[2] === '--part-only') {
-  await runStryker(JSON.parse(process.argv[3]), process.argv[4])
-  process.exit(0)
-}
-
 const asked = process.argv.slice(2, onlyAt === -1 ? undefined : onlyAt)
 if (only.length > 0) {
   if (asked.length !== 1 || !(asked[0] in groups)) {
@@ -88,16 +87,14 @@ async function runStryker(part, reportPath) {
 /** A narrowed run per file asked: of the group, or of its part that names the file. */
 async function runOnly(group, files) {
   const report = join(tmpdir(), 'parley-mutation-only.json')
+  const runs = parts(group)
   for (const file of files) {
-    const runs = parts(group)
     const part = runs.length === 1 ? runs[0] : runs.find((run) => run.mutate.includes(file))
     if (!part) {
       console.error(`${file} is not among the group's files`)
       process.exit(2)
     }
-    // A child per file: Stryker does not run twice in one process.
-    const child = spawnSync(process.execPath, [import.meta.filename, '--part-only', JSON.stringify({ ...part, mutate: [file] }), report], { stdio: 'inherit' })
-    if (child.status !== 0) process.exit(1)
+    if (!runInChild({ ...part, mutate: [file] }, report)) process.exit(1)
     const result = JSON.parse(readFileSync(report, 'utf8'))
     console.error(`== ${file}: ${(Math.round(score(result) * 100) / 100).toFixed(2)} % (report: ${report})`)
   }
@@ -150,9 +147,8 @@ for (const name of names) {
   const reportPath = join(REPORTS, `${name}.json`)
   let report
   if (group.parts) {
-    const reports = parts(group).map((_, index) => {
-      const child = spawnSync(process.execPath, [import.meta.filename, '--part', name, String(index)], { stdio: 'inherit' })
-      if (child.status !== 0) throw new Error(`part ${index} of ${name} failed`)
+    const reports = parts(group).map((part, index) => {
+      if (!runInChild(part, partReportPath(name, index))) throw new Error(`part ${index} of ${name} failed`)
       return JSON.parse(readFileSync(partReportPath(name, index), 'utf8'))
     })
     report = mergeReports(reports)

@@ -4,13 +4,10 @@ import type { ColumnShape, SchemaSnapshot } from './schema.js'
 import { closeInternalsSql, securityFixSql } from './security.js'
 import { parleySchema } from '../db/parley-schema.js'
 
-/**
- * Brings rows written before a column existed in line with the invariants,
- * the way the upgrade migration does; each statement touches only rows that
- * need it, so running it twice changes nothing.
- */
-function backfillSql(): string {
-  return /* sql */ `
+// Brings rows written before a column existed in line with the invariants,
+// the way the upgrade migration does; each statement touches only rows that
+// need it, so running it twice changes nothing.
+const backfillSql = /* sql */ `
 update conversation_sessions set session_id = id where session_id is null;
 update conversation_sessions set id = session_id where id is null;
 update conversation_sessions set session_start = coalesce(started_at, now()) where session_start is null;
@@ -37,12 +34,9 @@ update conversation_messages m set seq = numbered.n
         from conversation_messages where seq is null) numbered
   where m.id = numbered.id;
 select setval('conversation_messages_seq_seq', coalesce(max(seq), 0) + 1, false) from conversation_messages;`
-}
 
-/** Whether the backfill gives the column a value: `update <table> [alias] set <column> =`. */
-function isBackfilled(table: string, column: string): boolean {
-  return [...backfillSql().matchAll(/update (\w+)(?: \w+)? set (\w+) =/g)].some((match) => match[1] === table && match[2] === column)
-}
+// The columns the backfill gives a value to: `update <table> [alias] set <column> =`.
+const backfilled = new Set([...backfillSql.matchAll(/update (\w+)(?: \w+)? set (\w+) =/g)].map(([, table, column]) => `${table}.${column}`))
 
 /** Sets every trigger of ours on or off (they would undo parts of the backfill). */
 function switchOurTriggers(mode: 'enable' | 'disable'): string {
@@ -57,9 +51,8 @@ begin
 end $$;`
 }
 
-/** Where an older Parley kept its history and keys: moved in place, as migration 13 does. */
-function moveLegacyTablesSql(): string {
-  return /* sql */ `do $$ begin
+// Where an older Parley kept its history and keys: moved in place, as migration 13 does.
+const moveLegacyTablesSql = /* sql */ `do $$ begin
   if to_regclass('parley_migrations') is not null and to_regclass('parley.migrations') is null then
     alter table parley_migrations set schema parley;
     alter table parley.parley_migrations rename to migrations;
@@ -70,7 +63,8 @@ function moveLegacyTablesSql(): string {
     alter table parley.parley_api_keys rename to api_keys;
   end if;
 end $$;`
-}
+
+const columnKinds: Problem['kind'][] = ['missing_table', 'missing_column', 'nullability_mismatch', 'default_mismatch', 'type_mismatch']
 
 /**
  * One SQL script that brings the database to the expected schema without
@@ -85,7 +79,6 @@ export function buildFixSql(report: SchemaReport, expected: SchemaSnapshot, desc
   const problems = report.problems.filter((problem) => problem.severity === 'error')
   const of = (...kinds: Problem['kind'][]) => problems.filter((problem) => kinds.includes(problem.kind))
   const columnOf = (problem: Problem) => expected.tables[problem.table!]!.columns[problem.column!]!
-  const columnKinds: Problem['kind'][] = ['missing_table', 'missing_column', 'nullability_mismatch', 'default_mismatch', 'type_mismatch']
   const touchesColumns = of(...columnKinds).length > 0
 
   out.push(
@@ -95,7 +88,7 @@ export function buildFixSql(report: SchemaReport, expected: SchemaSnapshot, desc
     `select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});`,
   )
   if (problems.length === 0) out.push('-- Nothing to fix: the schema is as expected.')
-  else out.push(`create schema if not exists ${parleySchema};`, moveLegacyTablesSql())
+  else out.push(`create schema if not exists ${parleySchema};`, moveLegacyTablesSql)
 
   if (touchesColumns) {
     out.push('', '-- Tables and columns', 'create sequence if not exists conversation_messages_seq_seq as bigint;')
@@ -140,7 +133,7 @@ export function buildFixSql(report: SchemaReport, expected: SchemaSnapshot, desc
   }
 
   if (touchesColumns) {
-    out.push('', '-- Backfill, as the upgrade migration does', switchOurTriggers('disable'), backfillSql().trim(), ...sequenceDefaults)
+    out.push('', '-- Backfill, as the upgrade migration does', switchOurTriggers('disable'), backfillSql.trim(), ...sequenceDefaults)
     // A column no backfill can fill (a message's role) stays nullable while
     // rows lack a value, rather than making the whole script fail.
     for (const [table, column] of notNullColumns(problems, expected)) {
@@ -151,7 +144,7 @@ export function buildFixSql(report: SchemaReport, expected: SchemaSnapshot, desc
     raise notice '${table}.${column} is left nullable: some rows have no value';
   end if;
 end $$;`)
-      if (!isBackfilled(table, column) && expected.tables[table]!.columns[column]!.default === null) {
+      if (!backfilled.has(`${table}.${column}`) && expected.tables[table]!.columns[column]!.default === null) {
         manual.push(`${table}.${column} is set NOT NULL only once every row has a value, which nothing here can fill in: give the rows without one a value, then run this script again.`)
       }
     }

@@ -12,7 +12,7 @@ import { buildFixSql } from '../../src/doctor/fix-sql.js'
 import { migrations } from '../../src/migrations/generated.js'
 import { MIGRATIONS_TABLE, migrate } from '../../src/migrations/migrator.js'
 import { describeEachBackend } from '../support/backends.js'
-import { brief, expectScriptShape, headings, migratedDatabase, oldSchemaSql, rowsOf, S1, seedRows } from './support.js'
+import { brief, driftAndFix as applyFix, expectScriptShape, headings, migratedDatabase, oldSchemaSql, rowsOf, S1, seedRows } from './support.js'
 
 const versions = migrations.map((migration) => migration.version)
 
@@ -28,20 +28,7 @@ describeEachBackend('--fix-sql applied to a drifted database', (backend) => {
     if (backend.name === 'postgres') await db.close()
   })
 
-  /** Drifts the database, builds the fix from the doctor's report, applies it twice. */
-  async function driftAndFix(drift: string): Promise<{ report: SchemaReport; sql: string; after: SchemaReport }> {
-    await db.exec(drift)
-    const report = await checkSchema(db)
-    const sql = buildFixSql(report, expectedSchema, db.description)
-    expectScriptShape(sql, db.description)
-    await db.exec(sql)
-    const after = await checkSchema(db)
-    const rows = await rowsOf(db)
-    await db.exec(sql)
-    expect(await rowsOf(db), 'the second run changes no row').toEqual(rows)
-    expect(await checkSchema(db), 'the second run changes nothing').toEqual(after)
-    return { report, sql, after }
-  }
+  const driftAndFix = (drift: string) => applyFix(db, drift)
 
   const kinds = (report: SchemaReport) => brief(report.problems).map(({ kind, table, column, name, fix }) => [kind, table, column ?? name, fix].join(' '))
 

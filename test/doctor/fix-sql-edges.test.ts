@@ -9,7 +9,7 @@ import { checkSchema, expectedSchema } from '../../src/doctor/check-schema.js'
 import { buildFixSql } from '../../src/doctor/fix-sql.js'
 import { MIGRATION_LOCK_KEY } from '../../src/migrations/migrator.js'
 import { describeEachBackend } from '../support/backends.js'
-import { expectScriptShape, headings, migratedDatabase, rowsOf, seedRows } from './support.js'
+import { driftAndFix as applyFix, headings, migratedDatabase, seedRows } from './support.js'
 
 const security = '-- Security: row level security, policies, privileges, function settings'
 const history = '-- Migration history, so that `parley migrate` afterwards has nothing to do'
@@ -33,14 +33,8 @@ describeEachBackend('--fix-sql for one drift at a time', (backend) => {
 
   /** Drifts the database, builds the script, applies it twice: the database is as expected again, its rows kept. */
   async function driftAndFix(drift: string): Promise<string> {
-    await db.exec(drift)
-    const sql = buildFixSql(await checkSchema(db), expectedSchema, db.description)
-    expectScriptShape(sql, db.description)
-    await db.exec(sql)
-    const rows = await rowsOf(db)
-    await db.exec(sql)
-    expect(await rowsOf(db)).toEqual(rows)
-    expect((await checkSchema(db)).problems).toEqual([])
+    const { sql, after } = await applyFix(db, drift)
+    expect(after.problems).toEqual([])
     return sql
   }
 

@@ -208,3 +208,22 @@ export async function migratedDatabase(backend: TestBackend): Promise<Database> 
   await migrate(database)
   return database
 }
+
+/**
+ * Drifts `db`, builds the fix from the doctor's report and applies it twice:
+ * the second run changes no row and nothing in the schema.
+ */
+export async function driftAndFix(db: Database, drift: string): Promise<{ report: SchemaReport; sql: string; after: SchemaReport }> {
+  await db.exec(drift)
+  const report = await checkSchema(db)
+  const sql = buildFixSql(report, expectedSchema, db.description)
+  expectScriptShape(sql, db.description)
+  await db.exec(sql)
+  const after = await checkSchema(db)
+  const rows = await rowsOf(db)
+  await db.exec(sql)
+  expect(await rowsOf(db), 'the second run changes no row').toEqual(rows)
+  expect(await checkSchema(db), 'the second run changes nothing').toEqual(after)
+  return { report, sql, after }
+}
+

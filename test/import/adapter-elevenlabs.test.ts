@@ -2,26 +2,14 @@
 // pinned exactly (raw remainder included), and each bad field named by its pointer.
 import { describe, expect, it } from 'vitest'
 import { adapters } from '../../src/import/adapters/index.js'
-import { ImportError } from '../../src/import/import-error.js'
 import type { ImportedMessage } from '../../src/import/types.js'
-import { fixture } from './support.js'
+import { adapterUnderTest, fixture } from './support.js'
 
 type Json = Record<string, unknown>
-const context = { path: 'calls/el.json', modifiedAt: new Date('2025-02-01T09:00:00.000Z') }
-const parse = (payload: unknown) => adapters.elevenlabs.parse(payload, context)
-const one = (payload: unknown) => parse(payload)[0]!
+const { one, pointerOf } = adapterUnderTest('elevenlabs', 'calls/el.json')
 const conversation = () => fixture('elevenlabs-conversation.json') as Json
 const withTranscript = (transcript: unknown) => ({ ...conversation(), transcript })
 const raw = (message: ImportedMessage) => (message.metadata.source as { raw: Json }).raw
-const pointerOf = (payload: unknown) => {
-  try {
-    parse(payload)
-  } catch (error) {
-    if (error instanceof ImportError) return error.pointer
-    throw error
-  }
-  return 'no error'
-}
 
 describe('elevenlabs turns', () => {
   it('keeps a turn of a role it has no mapping for as a system event row, with its text or its type, and writes it back', () => {

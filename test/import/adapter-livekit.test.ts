@@ -2,28 +2,16 @@
 // comes from, each item type, and each bad field named by its pointer.
 import { describe, expect, it } from 'vitest'
 import { adapters } from '../../src/import/adapters/index.js'
-import { ImportError } from '../../src/import/import-error.js'
 import type { ImportedSession } from '../../src/import/types.js'
-import { fixture } from './support.js'
+import { adapterUnderTest, fixture } from './support.js'
 
 type Json = Record<string, unknown>
-const context = { path: 'calls/livekit.json', modifiedAt: new Date('2025-02-01T09:00:00.000Z') }
+const { context, one, pointerOf } = adapterUnderTest('livekit', 'calls/livekit.json')
 const T = 1736937000
-const parse = (payload: unknown) => adapters.livekit.parse(payload, context)
-const one = (payload: unknown) => parse(payload)[0]!
 const report = () => fixture('livekit-session-report.json') as Json & { chat_history: { items: Json[] } }
 const history = (items: Json[]) => ({ items })
 const timing = (imported: ImportedSession) => (imported.session.metadata.source as { timing?: string }).timing
 const raw = (imported: ImportedSession) => imported.messages.map((m) => (m.metadata.source as { raw: Json }).raw)
-const pointerOf = (payload: unknown) => {
-  try {
-    parse(payload)
-  } catch (error) {
-    if (error instanceof ImportError) return error.pointer
-    throw error
-  }
-  return 'no error'
-}
 
 describe('livekit shapes and the start', () => {
   it('a report with chat_history is read from there even when it has an `items` list of its own', () => {

@@ -3,24 +3,13 @@
 // and each bad field named by its pointer.
 import { describe, expect, it } from 'vitest'
 import { adapters } from '../../src/import/adapters/index.js'
-import { ImportError } from '../../src/import/import-error.js'
 import type { ImportedSession } from '../../src/import/types.js'
+import { adapterUnderTest } from './support.js'
 
 type Json = Record<string, unknown>
-const context = { path: 'chats/chat.json', modifiedAt: new Date('2025-02-01T09:00:00.000Z') }
-const parse = (payload: unknown) => adapters['openai-chat'].parse(payload, context)
-const one = (payload: unknown) => parse(payload)[0]!
+const { one, pointerOf } = adapterUnderTest('openai-chat', 'chats/chat.json')
 const rows = (imported: ImportedSession) => imported.messages.map((m) => [m.role, m.content, m.metadata.tool, (m.metadata.source as { raw: Json }).raw])
 const call = (id: string, name: string, args?: string) => ({ id, type: 'function', function: { name, ...(args !== undefined && { arguments: args }) } })
-const pointerOf = (payload: unknown) => {
-  try {
-    parse(payload)
-  } catch (error) {
-    if (error instanceof ImportError) return error.pointer
-    throw error
-  }
-  return 'no error'
-}
 
 describe('openai-chat messages', () => {
   it('stores each message shape, and writes the list back as it was', () => {

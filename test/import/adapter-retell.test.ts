@@ -2,28 +2,16 @@
 // its turns in, each entry shape, and each bad field named by its pointer.
 import { describe, expect, it } from 'vitest'
 import { adapters } from '../../src/import/adapters/index.js'
-import { ImportError } from '../../src/import/import-error.js'
-import { fixture } from './support.js'
+import { adapterUnderTest, fixture } from './support.js'
 
 type Json = Record<string, unknown>
-const context = { path: 'calls/retell.json', modifiedAt: new Date('2025-02-01T09:00:00.000Z') }
-const parse = (payload: unknown) => adapters.retell.parse(payload, context)
-const one = (payload: unknown) => parse(payload)[0]!
+const { one, pointerOf } = adapterUnderTest('retell', 'calls/retell.json')
 const call = () => (fixture('retell-call-ended.json') as { call: Json }).call
 const withItems = (items: unknown, key = 'transcript_with_tool_calls') => {
   const payload = call()
   delete payload.transcript_with_tool_calls
   payload[key] = items
   return payload
-}
-const pointerOf = (payload: unknown) => {
-  try {
-    parse(payload)
-  } catch (error) {
-    if (error instanceof ImportError) return error.pointer
-    throw error
-  }
-  return 'no error'
 }
 const offsets = (payload: unknown) => {
   const imported = one(payload)

@@ -3,15 +3,12 @@
 // and each bad field named by its pointer.
 import { describe, expect, it } from 'vitest'
 import { adapters } from '../../src/import/adapters/index.js'
-import { ImportError } from '../../src/import/import-error.js'
 import type { ImportedSession } from '../../src/import/types.js'
-import { fixture } from './support.js'
+import { adapterUnderTest, fixture } from './support.js'
 
 type Json = Record<string, unknown>
-const context = { path: 'calls/vapi.json', modifiedAt: new Date('2025-02-01T09:00:00.000Z') }
+const { parse, one, pointerOf } = adapterUnderTest('vapi', 'calls/vapi.json')
 const START = '2025-01-01T10:00:00.000Z'
-const parse = (payload: unknown) => adapters.vapi.parse(payload, context)
-const one = (payload: unknown) => parse(payload)[0]!
 const report = () => (fixture('vapi-end-of-call-report.json') as { message: Json }).message
 const body = (message: Json) => ({ message })
 /** A report with these turns in artifact.messages, started at `startedAt` (none when null). */
@@ -24,15 +21,6 @@ const withItems = (items: unknown, startedAt: string | null = START) => {
 }
 const shape = (imported: ImportedSession) => (imported.session.metadata.source as { shape: string; timing?: string })
 const times = (imported: ImportedSession) => imported.messages.map((m) => [m.createdAt.toISOString(), m.metadata.start_s, m.metadata.end_s])
-const pointerOf = (payload: unknown) => {
-  try {
-    parse(payload)
-  } catch (error) {
-    if (error instanceof ImportError) return error.pointer
-    throw error
-  }
-  return 'no error'
-}
 
 describe('vapi payload shapes', () => {
   it('a body with an `id` beside its message is a report; one with neither is refused at /message', () => {

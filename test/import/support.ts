@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { adapters } from '../../src/import/adapters/index.js'
+import { ImportError } from '../../src/import/import-error.js'
 import type { ImportedSession, Platform } from '../../src/import/types.js'
 
 export const FIXTURES_DIR = join(import.meta.dirname, '..', 'fixtures', 'import')
@@ -35,4 +37,24 @@ export function throughJson(sessions: ImportedSession[]): ImportedSession[] {
     },
     messages: imported.messages.map((message) => ({ ...message, createdAt: new Date(message.createdAt) })),
   }))
+}
+
+/**
+ * One adapter read as if from the file `path`: its parse, the first session
+ * it reads, and the pointer of the ImportError it throws ('no error' when it
+ * reads the payload).
+ */
+export function adapterUnderTest(platform: Platform, path: string) {
+  const context = { path, modifiedAt: new Date('2025-02-01T09:00:00.000Z') }
+  const parse = (payload: unknown) => adapters[platform].parse(payload, context)
+  const pointerOf = (payload: unknown): string => {
+    try {
+      parse(payload)
+    } catch (error) {
+      if (error instanceof ImportError) return error.pointer
+      throw error
+    }
+    return 'no error'
+  }
+  return { context, parse, one: (payload: unknown) => parse(payload)[0]!, pointerOf }
 }

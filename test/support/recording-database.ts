@@ -5,7 +5,7 @@ import type { Database, Queryable } from '../../src/db/database.js'
  * with the settings that bound its waits (PostgreSQL), or inside a transaction.
  * A statement goes on once what `record` returns has resolved (a test's gate).
  */
-export function recordingDatabase(database: Database, record: (sql: string, params: readonly unknown[]) => void | Promise<void>): Database {
+export function recordingDatabase(database: Database, record: (sql: string, params: readonly unknown[]) => unknown): Database {
   return {
     ...database,
     async query<Row>(sql: string, params: readonly unknown[] = []) {
