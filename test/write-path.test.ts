@@ -60,6 +60,36 @@ describeEachBackend('the group-commit write path', (backend) => {
     }
   })
 
+  it('never has more statements in flight than write connections, and sends none for a write waiting behind its session', async () => {
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    let sent = 0
+    const held = await createTracker({
+      database: recordingDatabase(database, async (sql) => {
+        if (!sql.includes('insert_messages(')) return
+        sent++
+        await gate
+      }),
+    })
+    const slots = database.maxConcurrentWrites
+    const [shared, ...others] = await Promise.all(Array.from({ length: slots + 1 }, () => held.startSession({})))
+    const writes: Array<Promise<unknown>> = []
+    const write = async (sessionId: string, content: string) => {
+      writes.push(held.addMessage({ sessionId, role: 'user', content }))
+      await sleep(20)
+    }
+    await write(shared!.sessionId, 'first')
+    await write(shared!.sessionId, 'second')
+    expect(sent).toBe(1)
+    for (const { sessionId } of others) await write(sessionId, 'beside')
+    expect(sent).toBe(slots)
+    open()
+    await Promise.all(writes)
+    expect((await held.listMessages(shared!.sessionId)).map((message) => message.content)).toEqual(['first', 'second'])
+    for (const { sessionId } of others) expect(await held.listMessages(sessionId)).toHaveLength(1)
+    await held.close()
+  })
+
   it('tells the observer how many rows each statement carried and how many were new', async () => {
     const [session] = await sessions(1)
     const messages = [
@@ -91,7 +121,10 @@ describeEachBackend('the group-commit write path', (backend) => {
       )
       expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'])
       expect(String((results[3] as PromiseRejectedResult).reason)).toContain('refused by a test trigger')
-      // Such a failure is no outage.
+      // Such a failure is no outage, with others stored beside it or alone.
+      expect(tracker.writeFailingForMs()).toBe(0)
+      await expect(tracker.addMessage({ sessionId: started[0]!.sessionId, role: 'user', content: 'boom' })).rejects.toThrow('refused by a test trigger')
+      await sleep(5)
       expect(tracker.writeFailingForMs()).toBe(0)
     } finally {
       await stop()
@@ -113,8 +146,9 @@ describeEachBackend('the group-commit write path', (backend) => {
       expect(statements() - before).toBeLessThanOrEqual(2)
       await sleep(120)
       await expect(tracker.addMessage({ sessionId: started[0]!.sessionId, role: 'user', content: 'still down' })).rejects.toBeInstanceOf(UnavailableError)
-      // A later failure does not restart the clock.
+      // A later failure does not restart the clock, and the clock counts from the first one.
       expect(tracker.writeFailingForMs()).toBeGreaterThanOrEqual(100)
+      expect(tracker.writeFailingForMs()).toBeLessThan(60_000)
       await stop()
       stopped = true
       await tracker.addMessage({ sessionId: started[0]!.sessionId, role: 'user', content: 'back' })
@@ -169,16 +203,55 @@ describeEachBackend('the group-commit write path', (backend) => {
       const codes = results.map((result) => (result.status === 'rejected' ? (result.reason as UnavailableError).code : 'stored'))
       expect(codes.filter((code) => code === 'SESSION_LOCKED')).toHaveLength(1)
       expect(codes.filter((code) => code === 'DATABASE_LOCK_TIMEOUT')).toHaveLength(lanes)
-      const refused = results.find((result) => result.status === 'rejected' && (result.reason as UnavailableError).code === 'SESSION_LOCKED') as PromiseRejectedResult
-      expect((refused.reason as UnavailableError).details).toMatchObject({ retryAfterSeconds: 1 })
+      const refusedAt = codes.indexOf('SESSION_LOCKED')
+      expect((results[refusedAt] as PromiseRejectedResult).reason).toMatchObject({
+        message: `session ${locked[refusedAt]} is locked by another transaction; retry shortly`,
+        details: { sessionId: locked[refusedAt], retryAfterSeconds: 1 },
+      })
       await holder.query('rollback')
       for (const sessionId of locked) {
         await locking.addMessage({ sessionId, role: 'user', content: 'after the lock' })
         expect((await locking.listMessages(sessionId)).map((message) => message.content)).toEqual(['after the lock'])
       }
+      // The lanes are free again, and a lock let go within the timeout lets every waiting write commit.
+      await holder.query('begin')
+      await holder.query('select * from conversation_sessions where session_id = any($1::uuid[]) for update', [locked.slice(0, lanes)])
+      const waiting = locked.slice(0, lanes).map((sessionId) => locking.addMessage({ sessionId, role: 'user', content: 'waited' }))
+      await sleep(200)
+      await holder.query('rollback')
+      await expect(Promise.all(waiting)).resolves.toHaveLength(lanes)
+      for (const sessionId of locked.slice(0, lanes)) {
+        expect((await locking.listMessages(sessionId)).map((message) => message.content)).toEqual(['after the lock', 'waited'])
+      }
     } finally {
       await holder.end().catch(() => {})
       await locking.close()
+    }
+  })
+
+  it('an id another writer is storing at the same moment under another session is refused, never acknowledged unstored', async () => {
+    const url = await backend.freshUrl()
+    const first = await createTracker({ database: url, migrate: true })
+    const second = await createTracker({ database: url })
+    const slow = new pg.Client({ connectionString: url })
+    try {
+      await slow.connect()
+      // Holds the first writer's transaction open after its row is in the index, so the second waits on that row.
+      await slow.query(`create function test_slow_insert() returns trigger language plpgsql as $$
+        begin if new.content = 'slow' then perform pg_sleep(0.4); end if; return null; end $$;
+        create trigger test_slow_insert after insert on conversation_messages for each row execute function test_slow_insert();`)
+      const [one, other] = [await first.startSession({}), await second.startSession({})]
+      const id = crypto.randomUUID()
+      const stored = first.addMessage({ id, sessionId: one.sessionId, role: 'user', content: 'slow' })
+      await sleep(100)
+      const refused = second.addMessage({ id, sessionId: other.sessionId, role: 'user', content: 'slow' }).catch((error: unknown) => error)
+      await expect(stored).resolves.toMatchObject({ id, sessionId: one.sessionId })
+      expect(await refused).toMatchObject({ code: 'MESSAGE_CONFLICT', details: { id, differing: ['sessionId'] } })
+      expect(await second.listMessages(other.sessionId)).toEqual([])
+    } finally {
+      await slow.end().catch(() => {})
+      await second.close()
+      await first.close()
     }
   })
 })

@@ -313,7 +313,7 @@ export function batchJson(callers: readonly (readonly ValidMessage[])[], firstOr
  * role one of four words, so they need no escaping.
  */
 export function batchInputJson(message: ValidMessage, ord: number, caller: number): string {
-  const audioUrl = message.audioUrl === null ? 'null' : JSON.stringify(message.audioUrl)
+  const audioUrl = JSON.stringify(message.audioUrl)
   const createdAt = message.createdAt === null ? 'null' : `"${message.createdAt.toISOString()}"`
   return `{"ord":${ord},"caller":${caller},"id":"${message.id}","session_id":"${message.sessionId}","role":"${message.role}","content":${JSON.stringify(message.content)},"audio_url":${audioUrl},"metadata":${message.metadataJson},"created_at":${createdAt}}`
 }
@@ -335,11 +335,11 @@ function isFine(row: BatchRow): boolean {
 function rowError(message: ValidMessage, row: BatchRow): Error {
   if (row.differs) {
     // The message names the columns, as psql and the wire spell them; details carry the library's names.
-    const columns = row.differing.length > 0 ? row.differing : ['content']
+    // (The function reports `differs` only with the columns that differ.)
     return new ConflictError(
       'MESSAGE_CONFLICT',
-      `message ${message.id} is already stored with a different ${columns.join(', ')}; give a new message a new id`,
-      { details: { id: message.id, sessionId: message.sessionId, differing: columns.map(camelCase) } },
+      `message ${message.id} is already stored with a different ${row.differing.join(', ')}; give a new message a new id`,
+      { details: { id: message.id, sessionId: message.sessionId, differing: row.differing.map(camelCase) } },
     )
   }
   if (!row.sessionFound) {
