@@ -60,7 +60,8 @@ describeEachBackend('the group-commit write path', (backend) => {
     }
   })
 
-  it('never has more statements in flight than write connections, and sends none for a write waiting behind its session', async () => {
+  /** A tracker whose group-commit statements wait until `open()`, counting those sent so far. */
+  async function heldTracker() {
     let open!: () => void
     const gate = new Promise<void>((resolve) => (open = resolve))
     let sent = 0
@@ -71,6 +72,26 @@ describeEachBackend('the group-commit write path', (backend) => {
         await gate
       }),
     })
+    return { held, open, sent: () => sent }
+  }
+
+  it('close waits for the writes in flight, which are stored', async () => {
+    const { held, open } = await heldTracker()
+    const { sessionId } = await held.startSession({})
+    const write = held.addMessage({ sessionId, role: 'user', content: 'in flight' })
+    await sleep(20)
+    let closed = false
+    const closing = held.close().then(() => (closed = true))
+    await sleep(50)
+    expect(closed).toBe(false)
+    open()
+    await closing
+    await expect(write).resolves.toMatchObject({ content: 'in flight' })
+    expect((await tracker.listMessages(sessionId)).map((message) => message.content)).toEqual(['in flight'])
+  })
+
+  it('never has more statements in flight than write connections, and sends none for a write waiting behind its session', async () => {
+    const { held, open, sent } = await heldTracker()
     const slots = database.maxConcurrentWrites
     const [shared, ...others] = await Promise.all(Array.from({ length: slots + 1 }, () => held.startSession({})))
     const writes: Array<Promise<unknown>> = []
@@ -80,9 +101,9 @@ describeEachBackend('the group-commit write path', (backend) => {
     }
     await write(shared!.sessionId, 'first')
     await write(shared!.sessionId, 'second')
-    expect(sent).toBe(1)
+    expect(sent()).toBe(1)
     for (const { sessionId } of others) await write(sessionId, 'beside')
-    expect(sent).toBe(slots)
+    expect(sent()).toBe(slots)
     open()
     await Promise.all(writes)
     expect((await held.listMessages(shared!.sessionId)).map((message) => message.content)).toEqual(['first', 'second'])
