@@ -23,6 +23,14 @@ function counted(database: Database): { database: Database; statements: () => nu
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Waits (up to 5 s) until `condition` holds: however loaded the machine, a step has happened before the next. */
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let tries = 0; !(await condition()); tries++) {
+    if (tries > 500) throw new Error(`never happened: ${what}`)
+    await sleep(10)
+  }
+}
+
 describeEachBackend('the group-commit write path', (backend) => {
   let database: Database
   let tracker: Tracker
@@ -76,10 +84,10 @@ describeEachBackend('the group-commit write path', (backend) => {
   }
 
   it('close waits for the writes in flight, which are stored', async () => {
-    const { held, open } = await heldTracker()
+    const { held, open, sent } = await heldTracker()
     const { sessionId } = await held.startSession({})
     const write = held.addMessage({ sessionId, role: 'user', content: 'in flight' })
-    await sleep(20)
+    await until(() => sent() === 1, 'the write is sent')
     let closed = false
     const closing = held.close().then(() => (closed = true))
     await sleep(50)
@@ -95,14 +103,18 @@ describeEachBackend('the group-commit write path', (backend) => {
     const slots = database.maxConcurrentWrites
     const [shared, ...others] = await Promise.all(Array.from({ length: slots + 1 }, () => held.startSession({})))
     const writes: Array<Promise<unknown>> = []
-    const write = async (sessionId: string, content: string) => {
-      writes.push(held.addMessage({ sessionId, role: 'user', content }))
-      await sleep(20)
-    }
-    await write(shared!.sessionId, 'first')
-    await write(shared!.sessionId, 'second')
+    const write = (sessionId: string, content: string) => writes.push(held.addMessage({ sessionId, role: 'user', content }))
+    write(shared!.sessionId, 'first')
+    await until(() => sent() === 1, 'the first write is sent')
+    write(shared!.sessionId, 'second')
+    await sleep(50)
     expect(sent()).toBe(1)
-    for (const { sessionId } of others) await write(sessionId, 'beside')
+    // One write at a time, each its own statement while a connection is free; the last finds none.
+    for (const [index, { sessionId }] of others.entries()) {
+      write(sessionId, 'beside')
+      if (index < slots - 1) await until(() => sent() === index + 2, `write ${index + 2} is sent`)
+    }
+    await sleep(50)
     expect(sent()).toBe(slots)
     open()
     await Promise.all(writes)
@@ -259,12 +271,14 @@ describeEachBackend('the group-commit write path', (backend) => {
       await slow.connect()
       // Holds the first writer's transaction open after its row is in the index, so the second waits on that row.
       await slow.query(`create function test_slow_insert() returns trigger language plpgsql as $$
-        begin if new.content = 'slow' then perform pg_sleep(0.4); end if; return null; end $$;
+        begin if new.content = 'slow' then perform pg_sleep(0.5); end if; return null; end $$;
         create trigger test_slow_insert after insert on conversation_messages for each row execute function test_slow_insert();`)
       const [one, other] = [await first.startSession({}), await second.startSession({})]
       const id = crypto.randomUUID()
       const stored = first.addMessage({ id, sessionId: one.sessionId, role: 'user', content: 'slow' })
-      await sleep(100)
+      // The second goes once the first has its row in and sleeps in the trigger, however loaded the machine.
+      const sleeping = `select 1 from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'`
+      await until(async () => (await slow.query(sleeping)).rowCount! > 0, 'the first writer sleeps in its trigger')
       const refused = second.addMessage({ id, sessionId: other.sessionId, role: 'user', content: 'slow' }).catch((error: unknown) => error)
       await expect(stored).resolves.toMatchObject({ id, sessionId: one.sessionId })
       expect(await refused).toMatchObject({ code: 'MESSAGE_CONFLICT', details: { id, differing: ['sessionId'] } })
