@@ -9,6 +9,7 @@ import { createTracker, type Tracker } from '../src/tracker/tracker.js'
 import type { BatchStats } from '../src/tracker/message-writer.js'
 import { describeEachBackend } from './support/backends.js'
 import { recordingDatabase } from './support/recording-database.js'
+import { until } from './support/until.js'
 
 /** The same database, counting the group-commit statements sent to it, however they are sent. */
 function counted(database: Database): { database: Database; statements: () => number } {
@@ -22,14 +23,6 @@ function counted(database: Database): { database: Database; statements: () => nu
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Waits (up to 5 s) until `condition` holds: however loaded the machine, a step has happened before the next. */
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let tries = 0; !(await condition()); tries++) {
-    if (tries > 500) throw new Error(`never happened: ${what}`)
-    await sleep(10)
-  }
-}
 
 describeEachBackend('the group-commit write path', (backend) => {
   let database: Database

@@ -5,14 +5,7 @@ import { NotFoundError, ParleyClient, UnauthorizedError, type LiveEvent, type We
 import { createApiKey } from '../../src/tracker/api-keys.js'
 import { describeEachBackend } from '../support/backends.js'
 import { liveServer } from './support.js'
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now()
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
+import { until } from '../support/until.js'
 
 describeEachBackend('client SDK subscribe', (backend) => {
   const server = liveServer(backend)
@@ -30,7 +23,7 @@ describeEachBackend('client SDK subscribe', (backend) => {
       { sessionId, role: 'assistant', content: 'hi there' },
     ])
     await writer.endSession(sessionId, { reason: 'hangup' })
-    await until(() => events.some((event) => event.type === 'session.ended'))
+    await until(() => events.some((event) => event.type === 'session.ended'), 'session.ended', 10_000)
     const created = events.filter((event) => event.type === 'message.created')
     expect(created.map((event) => event.type === 'message.created' && event.message)).toEqual(sent)
     expect(events.at(-1)).toMatchObject({ type: 'session.ended', sessionId, messageCount: 2, endedReason: 'hangup' })
@@ -67,7 +60,7 @@ describeEachBackend('client SDK subscribe', (backend) => {
     const alices = await writer.startSession({ userId: alice })
     await writer.addMessage({ sessionId: alices.sessionId, role: 'user', content: 'hello' })
     await writer.endSession(alices.sessionId)
-    await until(() => everything.filter((event) => event.type === 'session.ended').length === 1 && aliceOnly.length === 3)
+    await until(() => everything.filter((event) => event.type === 'session.ended').length === 1 && aliceOnly.length === 3, 'both subscriptions', 10_000)
 
     expect(everything.map((event) => [event.type, event.sessionId])).toEqual([
       ['session.started', bobs.sessionId],

@@ -9,18 +9,11 @@ import { describeEachBackend, type TestBackend } from '../support/backends.js'
 import { captureContext, runCli } from '../support/cli.js'
 import { buildDistIfStale, uuidv4, uuidv7 } from './support.js'
 import { serve, stop } from '../support/serve.js'
+import { until } from '../support/until.js'
 
 const KEY = /^pk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
-}
 
 /** Whether a new connection to the server is refused: it has stopped listening. */
 function refused(base: string): Promise<boolean> {
