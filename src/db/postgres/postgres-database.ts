@@ -49,9 +49,9 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   let cancelling = false
   let canceller: Promise<pg.Client> | undefined
 
-  const run = async <Row>(target: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
+  const run = async <Row>(client: pg.PoolClient, sql: string, params?: readonly unknown[]) => {
     try {
-      const results = (await target.query(sql, params as unknown[] | undefined)) as pg.QueryResult | pg.QueryResult[]
+      const results = (await client.query(sql, params as unknown[] | undefined)) as pg.QueryResult | pg.QueryResult[]
       // Several statements in one message (queryWithSettings) answer with one result each: the last is the statement's.
       const result = Array.isArray(results) ? results[results.length - 1]! : results
       return { rows: result.rows as Row[] }
@@ -63,6 +63,45 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         })
       }
       throw translateError(error, description)
+    }
+  }
+
+  // A checked-out client whose server goes away between statements emits
+  // `error`; unheard, that would crash the process. The next statement reports it.
+  const checkOut = async () => {
+    let client: pg.PoolClient
+    try {
+      client = await pool.connect()
+    } catch (error) {
+      throw translateError(error, description)
+    }
+    const ignore = () => {}
+    client.on('error', ignore)
+    const release = (error?: Error) => {
+      client.off('error', ignore)
+      client.release(error)
+    }
+    return { client, release }
+  }
+
+  // pg reports a failed statement as soon as the error arrives, before the
+  // server has rolled it back and let go of its locks: a statement sent at
+  // once on another connection (a retry of the same rows) could find them
+  // still held. So the connection answers one more statement before the
+  // error is passed on, which it does only once the rollback is done.
+  const runOnPool = async <Row>(sql: string, params?: readonly unknown[]) => {
+    const { client, release } = await checkOut()
+    try {
+      const result = await run<Row>(client, sql, params)
+      release()
+      return result
+    } catch (error) {
+      const broken = await client.query('select 1').then(
+        () => undefined,
+        (settleError: unknown) => settleError,
+      )
+      release(broken instanceof Error ? broken : undefined)
+      throw error
     }
   }
 
@@ -90,7 +129,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     description: options.directUrl ? describeUrl(options.directUrl) : description,
     direct: options.directUrl !== undefined,
     notifyThroughPool: async (channel, payload) => {
-      await run(pool, 'select pg_notify($1, $2)', [channel, payload])
+      await runOnPool('select pg_notify($1, $2)', [channel, payload])
     },
     ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
     ...(options.probeTimeoutMs !== undefined && { probeTimeoutMs: options.probeTimeoutMs }),
@@ -102,32 +141,19 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     embedded: false,
     maxConcurrentWrites: Math.max(1, Math.floor((options.maxConnections ?? 10) / 4)),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    query: <Row>(sql: string, params?: readonly unknown[]) => run<Row>(pool, sql, params) as Promise<QueryResult<Row>>,
+    query: <Row>(sql: string, params?: readonly unknown[]) => runOnPool<Row>(sql, params) as Promise<QueryResult<Row>>,
     async exec(sql) {
-      await run(pool, sql)
+      await runOnPool(sql)
     },
     // Settings, statement and the implicit commit in one simple-protocol message:
     // a third of the round trips of begin / statement / commit on the hot path.
     async queryWithSettings<Row>(settings: string, sql: string, params: readonly unknown[] = []) {
       const inlined = inlineParameters(sql, params)
       if (inlined === undefined) return database.transaction((tx) => tx.query<Row>(sql, params), { settings })
-      return run<Row>(pool, `${settings}; ${inlined}`) as Promise<QueryResult<Row>>
+      return runOnPool<Row>(`${settings}; ${inlined}`) as Promise<QueryResult<Row>>
     },
     async transaction(fn, transactionOptions) {
-      let client: pg.PoolClient
-      try {
-        client = await pool.connect()
-      } catch (error) {
-        throw translateError(error, description)
-      }
-      // A checked-out client whose server goes away between statements emits
-      // `error`; unheard, that would crash the process. The next statement reports it.
-      const ignore = () => {}
-      client.on('error', ignore)
-      const release = (error?: Error) => {
-        client.off('error', ignore)
-        client.release(error)
-      }
+      const { client, release } = await checkOut()
       const tx: Queryable = {
         query: <Row>(sql: string, params?: readonly unknown[]) => run<Row>(client, sql, params) as Promise<QueryResult<Row>>,
         async exec(sql) {
