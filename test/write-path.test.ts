@@ -141,9 +141,11 @@ describeEachBackend('the group-commit write path', (backend) => {
   it('an error no check foresaw fails only the caller whose row caused it; the others, retried at once, are stored', async () => {
     const stop = await failInserts('P0001', `new.content = 'boom'`)
     try {
-      // Retried the moment the statement fails, the others must not find its locks still held: round after round.
+      // Retried the moment the statement fails, on connections of their own, the others must not find its
+      // locks still held: round after round (one connection, as PGlite has, leaves no such race).
+      const rounds = database.maxConcurrentWrites > 1 ? 100 : 1
       let started: Awaited<ReturnType<typeof sessions>> = []
-      for (let round = 0; round < 100; round++) {
+      for (let round = 0; round < rounds; round++) {
         started = await sessions(6)
         const results = await Promise.allSettled(
           started.map(({ sessionId }, index) => tracker.addMessage({ sessionId, role: 'user', content: index === 3 ? 'boom' : `fine ${index}` })),
