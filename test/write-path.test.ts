@@ -6,7 +6,7 @@ import { beforeAll, expect, it } from 'vitest'
 import type { Database } from '../src/db/database.js'
 import { UnavailableError } from '../src/model/errors.js'
 import { createTracker, type Tracker } from '../src/tracker/tracker.js'
-import type { BatchStats } from '../src/tracker/message-writer.js'
+import { MAX_BATCH_ROWS, type BatchStats } from '../src/tracker/message-writer.js'
 import { describeEachBackend } from './support/backends.js'
 import { recordingDatabase } from './support/recording-database.js'
 import { until } from './support/until.js'
@@ -114,6 +114,73 @@ describeEachBackend('the group-commit write path', (backend) => {
     expect((await held.listMessages(shared!.sessionId)).map((message) => message.content)).toEqual(['first', 'second'])
     for (const { sessionId } of others) expect(await held.listMessages(sessionId)).toHaveLength(1)
     await held.close()
+  })
+
+  it('a call writing to several sessions: a session busy in flight holds it back whole, and ending one of its sessions waits for it', async () => {
+    const { held, open, sent } = await heldTracker()
+    const [busy, other, ending] = await Promise.all([held.startSession({}), held.startSession({}), held.startSession({})])
+    const first = held.addMessage({ sessionId: busy.sessionId, role: 'user', content: 'first' })
+    await until(() => sent() === 1, 'the first write is sent')
+    // One of its two sessions has a statement in flight: the call waits for it, even with a connection free.
+    const both = held.addMessages([
+      { sessionId: other.sessionId, role: 'user', content: 'beside' },
+      { sessionId: busy.sessionId, role: 'user', content: 'second' },
+    ])
+    await sleep(50)
+    expect(sent()).toBe(1)
+    open()
+    await Promise.all([first, both])
+    expect((await held.listMessages(busy.sessionId)).map((message) => message.content)).toEqual(['first', 'second'])
+
+    const { held: gated, open: release, sent: gatedSent } = await heldTracker()
+    const call = gated.addMessages([
+      { sessionId: other.sessionId, role: 'user', content: 'before the end' },
+      { sessionId: ending.sessionId, role: 'user', content: 'before the end' },
+    ])
+    await until(() => gatedSent() === 1, 'the call is sent')
+    let ended = false
+    const end = gated.endSession(ending.sessionId).then((session) => ((ended = true), session))
+    await sleep(50)
+    expect(ended).toBe(false)
+    release()
+    await expect(call).resolves.toHaveLength(2)
+    await expect(end).resolves.toMatchObject({ sessionId: ending.sessionId, messageCount: 1 })
+    await Promise.all([held.close(), gated.close()])
+  })
+
+  it('an id another caller of the same batch stores first refuses the whole later call that repeats it with other content', async () => {
+    const [one, two] = await sessions(2)
+    const id = crypto.randomUUID()
+    const fresh = crypto.randomUUID()
+    const [stored, refused] = await Promise.allSettled([
+      tracker.addMessage({ id, sessionId: one!.sessionId, role: 'user', content: 'one' }),
+      tracker.addMessages([
+        { id: fresh, sessionId: two!.sessionId, role: 'user', content: 'fresh' },
+        { id, sessionId: one!.sessionId, role: 'user', content: 'two' },
+      ]),
+    ])
+    expect(stored).toMatchObject({ status: 'fulfilled', value: { id, content: 'one' } })
+    expect(refused).toMatchObject({ status: 'rejected', reason: { code: 'MESSAGE_CONFLICT', details: { id, differing: ['content'] } } })
+    expect(await tracker.listMessages(two!.sessionId)).toEqual([])
+  })
+
+  it(`callers' messages fill a statement up to ${MAX_BATCH_ROWS} rows exactly, never past it`, async () => {
+    const seen: BatchStats[] = []
+    const oneConnection = await createTracker({ database: { ...database, maxConcurrentWrites: 1 }, onBatch: (batch) => seen.push(batch) })
+    const [session] = await sessions(1)
+    const call = (count: number) =>
+      oneConnection.addMessages(Array.from({ length: count }, (_, index) => ({ sessionId: session!.sessionId, role: 'user' as const, content: `${index}` })))
+    // Five callers at once: four that fill a statement exactly, or one row short of it so that the fifth's
+    // two rows would overflow it; the fifth goes next, whole.
+    for (const [sizes, statements] of [
+      [[500, 500, 500, 500, 1], [MAX_BATCH_ROWS, 1]],
+      [[500, 500, 500, 499, 2], [MAX_BATCH_ROWS - 1, 2]],
+    ]) {
+      seen.length = 0
+      await Promise.all(sizes!.map(call))
+      expect(seen.map((batch) => batch.rows), `callers of ${sizes!.join(', ')} rows`).toEqual(statements)
+    }
+    await oneConnection.close()
   })
 
   it('tells the observer how many rows each statement carried and how many were new', async () => {
@@ -227,18 +294,21 @@ describeEachBackend('the group-commit write path', (backend) => {
     const holder = new pg.Client({ connectionString: url })
     try {
       const lanes = locking.database.maxConcurrentWrites
-      const locked = await Promise.all(Array.from({ length: lanes + 1 }, async () => (await locking.startSession({})).sessionId))
+      const locked = await Promise.all(Array.from({ length: lanes + 2 }, async () => (await locking.startSession({})).sessionId))
       await holder.connect()
       await holder.query('begin')
       await holder.query('select * from conversation_sessions where session_id = any($1::uuid[]) for update', [locked])
-      const results = await Promise.allSettled(locked.map((sessionId) => locking.addMessage({ sessionId, role: 'user', content: 'behind a lock' })))
+      // One write per lane, and last a call touching the two sessions left.
+      const [alone, pair] = [locked.slice(0, lanes), locked.slice(lanes)]
+      const results = await Promise.allSettled([
+        ...alone.map((sessionId) => locking.addMessage({ sessionId, role: 'user', content: 'behind a lock' })),
+        locking.addMessages(pair.map((sessionId) => ({ sessionId, role: 'user' as const, content: 'behind a lock' }))),
+      ])
       const codes = results.map((result) => (result.status === 'rejected' ? (result.reason as UnavailableError).code : 'stored'))
-      expect(codes.filter((code) => code === 'SESSION_LOCKED')).toHaveLength(1)
-      expect(codes.filter((code) => code === 'DATABASE_LOCK_TIMEOUT')).toHaveLength(lanes)
-      const refusedAt = codes.indexOf('SESSION_LOCKED')
-      expect((results[refusedAt] as PromiseRejectedResult).reason).toMatchObject({
-        message: `session ${locked[refusedAt]} is locked by another transaction; retry shortly`,
-        details: { sessionId: locked[refusedAt], retryAfterSeconds: 1 },
+      expect(codes).toEqual([...alone.map(() => 'DATABASE_LOCK_TIMEOUT'), 'SESSION_LOCKED'])
+      expect((results[lanes] as PromiseRejectedResult).reason).toMatchObject({
+        message: `session ${pair[0]}, ${pair[1]} is locked by another transaction; retry shortly`,
+        details: { sessionId: pair[0], retryAfterSeconds: 1 },
       })
       await holder.query('rollback')
       for (const sessionId of locked) {
