@@ -183,6 +183,24 @@ describeEachBackend('the group-commit write path', (backend) => {
     await oneConnection.close()
   })
 
+  it(`a call is never split across statements, and a queue shared out among connections still sends none past ${MAX_BATCH_ROWS} rows`, async () => {
+    const [one] = await sessions(1)
+    batches.length = 0
+    const many = Array.from({ length: 100 }, (_, index) => ({ sessionId: one!.sessionId, role: 'user' as const, content: `${index}` }))
+    await tracker.addMessages(many)
+    expect(batches.map((batch) => batch.rows)).toEqual([100])
+    // 4,500 rows from 18 callers: shared out between two connections, each share would be 2,250 rows.
+    const callers = await sessions(18)
+    batches.length = 0
+    await Promise.all(
+      callers.map(({ sessionId }) =>
+        tracker.addMessages(Array.from({ length: 250 }, (_, index) => ({ sessionId, role: 'user' as const, content: `${index}` }))),
+      ),
+    )
+    expect(batches.reduce((rows, batch) => rows + batch.rows, 0)).toBe(4_500)
+    expect(Math.max(...batches.map((batch) => batch.rows))).toBe(MAX_BATCH_ROWS)
+  })
+
   it('tells the observer how many rows each statement carried and how many were new', async () => {
     const [session] = await sessions(1)
     const messages = [
