@@ -6,7 +6,7 @@
 //   git worktree add /tmp/before HEAD~1 && ln -s "$PWD/node_modules" /tmp/before/ && npm --prefix /tmp/before run build
 //   npm run build && node bench/builds.js --before=/tmp/before [--rounds=7] [--json]
 //
-// The pool opened first was often the slower one here, by up to 2.7x with the
+// The pool opened first was often the slower one here, by up to 2.75x with the
 // same build on both sides (`--before=.`), so the run is made twice, each
 // build's pool opened first once, and the two are combined.
 import { resolve } from 'node:path'

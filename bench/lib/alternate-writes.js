@@ -5,7 +5,7 @@
 // round. The first round warms up and is not counted. Rates come from median
 // times (of a write, a batch, a concurrent round): a stall of the shared disk
 // or a checkpoint lands on one tracker's write and would decide a sum.
-import { median, round } from './stats.js'
+import { median, msSince, round } from './stats.js'
 
 export const WRITES_PER_ROUND = 300
 export const BATCH = 100
@@ -20,37 +20,37 @@ export async function alternateWrites(trackers, { rounds = 7, baseline = Object.
   const timed = async (work) => {
     const started = process.hrtime.bigint()
     await work()
-    return Number(process.hrtime.bigint() - started)
+    return msSince(started)
   }
   for (let r = 0; r < rounds; r++) {
     const counted = r > 0
     const sessionOf = Object.fromEntries(await Promise.all(entries.map(async ([name, tracker]) => [name, (await tracker.startSession({})).sessionId])))
     for (let i = 0; i < WRITES_PER_ROUND; i++) {
       for (const [name, tracker] of rotated(entries, i)) {
-        const ns = await timed(() => tracker.addMessage({ sessionId: sessionOf[name], role: 'user', content: `turn ${i}` }))
-        if (counted) spent[name].single.push(ns)
+        const ms = await timed(() => tracker.addMessage({ sessionId: sessionOf[name], role: 'user', content: `turn ${i}` }))
+        if (counted) spent[name].single.push(ms)
       }
     }
     for (let i = 0; i < WRITES_PER_ROUND / 10; i++) {
       for (const [name, tracker] of rotated(entries, i)) {
         const batch = Array.from({ length: BATCH }, (_, n) => ({ sessionId: sessionOf[name], role: 'assistant', content: `reply ${n}` }))
-        const ns = await timed(() => tracker.addMessages(batch))
-        if (counted) spent[name].batch.push(ns)
+        const ms = await timed(() => tracker.addMessages(batch))
+        if (counted) spent[name].batch.push(ms)
       }
     }
     for (const [name, tracker] of rotated(entries, r)) {
       const sessions = await Promise.all(Array.from({ length: CONVERSATIONS }, () => tracker.startSession({})))
-      const ns = await timed(() =>
+      const ms = await timed(() =>
         Promise.all(
           sessions.map(async ({ sessionId }) => {
             for (let i = 0; i < WRITES_PER_ROUND / 10; i++) await tracker.addMessage({ sessionId, role: 'user', content: `turn ${i}` })
           }),
         ),
       )
-      if (counted) spent[name].concurrent.push(ns)
+      if (counted) spent[name].concurrent.push(ms)
     }
   }
-  const perSecond = (times, count) => Math.round(count / (median(times) / 1e9))
+  const perSecond = (times, count) => Math.round(count / (median(times) / 1e3))
   const rows = {}
   for (const [name, times] of Object.entries(spent)) {
     rows[name] = {

@@ -81,7 +81,16 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       client.off('error', ignore)
       client.release(error)
     }
-    return { client, release }
+    // After a failure: `sql` first (it runs once the server is done with the
+    // failed statement), then back to the pool, or discarded if that fails too.
+    const releaseAfter = async (sql: string) => {
+      const failed = await client.query(sql).then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+      release(failed instanceof Error ? failed : undefined)
+    }
+    return { client, release, releaseAfter }
   }
 
   // pg reports a failed statement as soon as the error arrives, before the
@@ -90,17 +99,13 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   // still held. So the connection answers one more statement before the
   // error is passed on, which it does only once the rollback is done.
   const runOnPool = async <Row>(sql: string, params?: readonly unknown[]) => {
-    const { client, release } = await checkOut()
+    const { client, release, releaseAfter } = await checkOut()
     try {
       const result = await run<Row>(client, sql, params)
       release()
       return result
     } catch (error) {
-      const broken = await client.query('select 1').then(
-        () => undefined,
-        (settleError: unknown) => settleError,
-      )
-      release(broken instanceof Error ? broken : undefined)
+      await releaseAfter('select 1')
       throw error
     }
   }
@@ -153,7 +158,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       return runOnPool<Row>(`${settings}; ${inlined}`) as Promise<QueryResult<Row>>
     },
     async transaction(fn, transactionOptions) {
-      const { client, release } = await checkOut()
+      const { client, release, releaseAfter } = await checkOut()
       const tx: Queryable = {
         query: <Row>(sql: string, params?: readonly unknown[]) => run<Row>(client, sql, params) as Promise<QueryResult<Row>>,
         async exec(sql) {
@@ -167,11 +172,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         release()
         return result
       } catch (error) {
-        const rollback = await client.query('rollback').then(
-          () => undefined,
-          (rollbackError: unknown) => rollbackError,
-        )
-        release(rollback instanceof Error ? rollback : undefined)
+        await releaseAfter('rollback')
         throw error
       }
     },
